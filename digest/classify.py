@@ -1,0 +1,235 @@
+"""File items under repression topics, and say why.
+
+Pure: given an item's text and a `Taxonomy`, return a `Classification` whose
+evidence lists every phrase that matched, with its topic, weight and field.
+Phrases are matched on normalised text: case-folded, Latin accents dropped,
+French elisions split ("l'arrestation" → "arrestation"), a light suffix
+stemmer for English and French word forms; Khmer, written without spaces
+between words, is matched as a normalised substring.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ConfigError
+from .tomlfile import KeyLocator, load_toml
+from .types import Classification, Evidence, Field, Phrase, Taxonomy, Topic
+
+LANGUAGES = ("en", "fr", "km")
+TITLE_BOOST = 1.5
+_WORD = re.compile(r"\w+")
+_ELISION = re.compile(r"\b(?:qu|[cdjlmnst])'(?=\w)")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u2018": "'"})
+# Zero-width characters Khmer text uses as invisible word breaks.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"))
+_SUFFIXES = (
+    "ements", "ement", "ations", "ation", "ings", "ing", "ies", "ied",
+    "ees", "ee", "es", "ed", "s", "e",
+)  # fmt: skip
+_MIN_STEM = 4
+
+
+def is_khmer(text: str) -> bool:
+    return any("\u1780" <= char <= "\u17ff" for char in text)
+
+
+def normalise(text: str) -> str:
+    """Case-fold, drop Latin accents and zero-width marks, split French elisions."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_APOSTROPHES)
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    kept: list[str] = []
+    base = ""
+    for char in decomposed:
+        # Khmer vowel signs are combining marks too; only Latin accents go.
+        if unicodedata.combining(char) and base and base < "\u0250":
+            continue
+        if not unicodedata.combining(char):
+            base = char
+        kept.append(char)
+    text = unicodedata.normalize("NFC", "".join(kept))
+    return _ELISION.sub(" ", text)
+
+
+def stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+def _stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(word) for word in _WORD.findall(text))
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    topic: str
+    phrase: Phrase
+    stems: tuple[str, ...]  # empty for Khmer phrases, matched as substrings
+    needle: str
+
+
+class Classifier:
+    """A taxonomy compiled for matching; build once, classify many items."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self._by_first_stem: dict[str, list[_Pattern]] = {}
+        self._substrings: list[_Pattern] = []
+        for topic in taxonomy.topics:
+            for phrase in topic.phrases:
+                needle = normalise(phrase.text)
+                if is_khmer(needle):
+                    self._substrings.append(
+                        _Pattern(topic.id, phrase, (), needle.replace(" ", ""))
+                    )
+                    continue
+                stems = _stems(needle)
+                if stems:
+                    self._add(_Pattern(topic.id, phrase, stems, needle))
+
+    def _add(self, pattern: _Pattern) -> None:
+        """Index a word pattern; of two spellings with one stem, the heavier wins.
+
+        "election" and "elections" stem alike, and must not count twice.
+        """
+        bucket = self._by_first_stem.setdefault(pattern.stems[0], [])
+        for index, other in enumerate(bucket):
+            if other.topic == pattern.topic and other.stems == pattern.stems:
+                if abs(pattern.phrase.weight) > abs(other.phrase.weight):
+                    bucket[index] = pattern
+                return
+        bucket.append(pattern)
+
+    def classify(self, title: str, summary: str, lang: str | None = None) -> Classification:
+        """Topics, primary topic, confidence and evidence for one item.
+
+        `lang` is accepted for callers that know it; every language's phrases
+        are tried, since feeds often mislabel or omit their language.
+        """
+        found: dict[tuple[str, str], Evidence] = {}
+        for field, text in (("title", title), ("summary", summary)):
+            for pattern in self._matches(normalise(text)):
+                key = (pattern.topic, pattern.phrase.text)
+                if key in found:
+                    continue  # a phrase counts once, in the first field it appears
+                found[key] = Evidence(
+                    topic=pattern.topic,
+                    term=pattern.phrase.text,
+                    field=_field(field),
+                    weight=pattern.phrase.weight,
+                )
+        return self._decide(tuple(found.values()))
+
+    def _matches(self, text: str) -> list[_Pattern]:
+        matched: list[_Pattern] = []
+        stems = _stems(text)
+        for index, first in enumerate(stems):
+            for pattern in self._by_first_stem.get(first, ()):
+                if stems[index : index + len(pattern.stems)] == pattern.stems:
+                    matched.append(pattern)
+        if self._substrings and is_khmer(text):
+            squeezed = text.replace(" ", "")
+            matched.extend(p for p in self._substrings if p.needle in squeezed)
+        return matched
+
+    def _decide(self, evidence: tuple[Evidence, ...]) -> Classification:
+        scores: dict[str, float] = {}
+        for found in evidence:
+            boost = TITLE_BOOST if found.field == "title" and found.weight > 0 else 1.0
+            scores[found.topic] = scores.get(found.topic, 0.0) + found.weight * boost
+        threshold = self.taxonomy.threshold
+        order = {topic.id: index for index, topic in enumerate(self.taxonomy.topics)}
+        ranked = sorted(
+            ((topic, score) for topic, score in scores.items() if score >= threshold),
+            key=lambda pair: (-pair[1], order[pair[0]]),
+        )
+        topics = tuple(topic for topic, _ in ranked)
+        primary = topics[0] if topics else None
+        best = ranked[0][1] if ranked else max(scores.values(), default=0.0)
+        return Classification(
+            topics=topics,
+            primary=primary,
+            confidence=round(confidence(best, threshold), 3),
+            scores=tuple(sorted(scores.items(), key=lambda pair: -pair[1])),
+            evidence=tuple(e for e in evidence if e.topic in topics or primary is None),
+        )
+
+
+def confidence(score: float, threshold: float) -> float:
+    """0.5 at the threshold, rising towards 1 as evidence accumulates."""
+    if score <= 0:
+        return 0.0
+    return 1.0 - math.pow(0.5, score / threshold)
+
+
+def _field(name: str) -> Field:
+    return "title" if name == "title" else "summary"
+
+
+def parse_taxonomy(text: str, path: str) -> Taxonomy:
+    """Read and validate a taxonomy TOML file; errors name file, line and key."""
+    raw = load_toml(text, path)
+    locate = KeyLocator(text)
+    known = {"threshold", "topics"}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(path, "unknown key", line=locate(None, key), key=key)
+    threshold = raw.get("threshold", 1.0)
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold <= 0:
+        raise ConfigError(
+            path, "must be a number above 0", line=locate(None, "threshold"), key="threshold"
+        )
+    entries = raw.get("topics")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(path, "needs at least one [[topics]] table", key="topics")
+    topics = tuple(_parse_topic(entry, index, path, locate) for index, entry in enumerate(entries))
+    seen: set[str] = set()
+    for index, topic in enumerate(topics):
+        if topic.id in seen:
+            line = locate("topics", "id", index)
+            raise ConfigError(path, f"duplicate topic id {topic.id!r}", line=line, key="topics.id")
+        seen.add(topic.id)
+    return Taxonomy(topics=topics, threshold=float(threshold))
+
+
+_TOPIC_KEYS = {"id", "label", "definition", *LANGUAGES, "negative"}
+
+
+def _parse_topic(entry: Any, index: int, path: str, locate: KeyLocator) -> Topic:
+    def fail(message: str, key: str, table: str = "topics") -> ConfigError:
+        line = locate(table, key, index) or locate("topics", None, index)
+        return ConfigError(path, message, line=line, key=f"topics[{index}].{key}")
+
+    for key in entry:
+        if key not in _TOPIC_KEYS:
+            raise fail(f"unknown key (known: {', '.join(sorted(_TOPIC_KEYS))})", key)
+    for key in ("id", "label", "definition"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise fail("missing or not a string", key)
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", entry["id"]):
+        raise fail("topic ids are lower-case words joined by hyphens", "id")
+    phrases: list[Phrase] = []
+    for lang in (*LANGUAGES, "negative"):
+        table = entry.get(lang, {})
+        if not isinstance(table, dict):
+            raise fail('must be a table of "phrase" = weight', lang)
+        for text, weight in table.items():
+            sub = f"topics.{lang}"
+            if isinstance(weight, bool) or not isinstance(weight, int | float):
+                raise fail(f"weight of {text!r} must be a number", text, sub)
+            if (lang == "negative") != (weight < 0):
+                rule = "below 0" if lang == "negative" else "above 0 (use [negative])"
+                raise fail(f"weight of {text!r} must be {rule}", text, sub)
+            phrases.append(Phrase(text=text, weight=float(weight), lang=lang))
+    return Topic(
+        id=entry["id"],
+        label=entry["label"].strip(),
+        definition=entry["definition"].strip(),
+        phrases=tuple(phrases),
+    )

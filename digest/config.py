@@ -1,0 +1,303 @@
+"""Load the TOML configuration once into one frozen, validated `Config`.
+
+Each setting is declared once, as a dataclass field with its type, default and
+help; that declaration drives validation and defaults, and a test holds
+`digest.example.toml` to it. Errors name the file, the line and the key.
+
+Secrets never live here: the config names the environment variables that
+hold them, and only the sending edge reads those variables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .tomlfile import KeyLocator, load_toml
+
+ENV_VAR = "DIGEST_CONFIG"
+DEFAULT_NAMES = ("digest.toml", "digest.example.toml")
+
+Check = Callable[[Any], str | None]
+
+
+def setting(default: Any = dataclasses.MISSING, *, help: str, check: Check | None = None) -> Any:
+    """Declare one setting: its default (none means required), help and extra check."""
+    metadata = {"help": help, "check": check}
+    return field(default=default, metadata=metadata)
+
+
+def _one_of(*choices: str) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(choices)}"
+
+    return check
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def _not_negative(value: Any) -> str | None:
+    return None if value >= 0 else "must be 0 or more"
+
+
+def _port(value: Any) -> str | None:
+    return None if 0 < value < 65536 else "must be a port number between 1 and 65535"
+
+
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def _address(value: Any) -> str | None:
+    return None if _ADDRESS.match(value) else f"{value!r} is not an email address"
+
+
+def _timezone(value: Any) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {value!r} (use a name such as Asia/Phnom_Penh)"
+    return None
+
+
+def _cron(value: Any) -> str | None:
+    return None if len(value.split()) == 5 else "must be a cron expression of five fields"
+
+
+def _env_name(value: Any) -> str | None:
+    ok = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value)
+    return None if ok else "must be the name of an environment variable, not its value"
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """[digest]: what the edition says around the items."""
+
+    title: str = setting(help="Headline used in the subject and at the top of the email")
+    organisation: str = setting(help="Who sends the digest, shown in the header and footer")
+    intro: str = setting(help="Paragraph after the greeting: who this is from, what it covers")
+    closing: str = setting(help="Closing offer, e.g. to talk to spokespeople")
+    signature: str = setting(help="Name (and role) that signs the email")
+    greeting: str = setting("Hello,", help="First line of the email")
+    language: str = setting("en", help="Language of the edition's own text (en, fr, km...)")
+    direction: str = setting(
+        "ltr", help="Text direction of the edition", check=_one_of("ltr", "rtl")
+    )
+    max_age_days: int = setting(
+        7,
+        help="Only items published in the last N days; 0 takes every stored item",
+        check=_not_negative,
+    )
+    max_items: int = setting(40, help="Most items in one edition", check=_positive)
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    """[sender]: the From of the email."""
+
+    name: str = setting(help="Display name in From")
+    address: str = setting(help="Address in From", check=_address)
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    """[paths]: files, relative to the config file's folder."""
+
+    feeds: Path = setting(help="Feed list (OPML)")
+    database: Path = setting(help="SQLite database file")
+    output: Path = setting(help="Folder the editions are written to")
+    templates: Path | None = setting(None, help="Your templates; override bundled ones by name")
+    taxonomy: Path | None = setting(None, help="Your topic taxonomy instead of the bundled one")
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """[schedule]: when cron should send."""
+
+    cron: str = setting("0 7 * * 1", help="Cron expression for sending", check=_cron)
+    timezone: str = setting("UTC", help="Time zone the schedule and dates use", check=_timezone)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """[smtp]: the mail server. Credentials come from the named variables only."""
+
+    host: str = setting("localhost", help="SMTP server host")
+    port: int = setting(587, help="SMTP server port", check=_port)
+    security: str = setting(
+        "starttls",
+        help="starttls, tls (implicit) or none",
+        check=_one_of("starttls", "tls", "none"),
+    )
+    username_env: str = setting(
+        "DIGEST_SMTP_USERNAME", help="Variable holding the SMTP user name", check=_env_name
+    )
+    password_env: str = setting(
+        "DIGEST_SMTP_PASSWORD", help="Variable holding the SMTP password", check=_env_name
+    )
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """[fetch]: how feeds are downloaded."""
+
+    timeout: float = setting(20.0, help="Seconds allowed for one feed", check=_positive)
+    max_bytes: int = setting(10_000_000, help="Largest feed accepted, in bytes", check=_positive)
+    user_agent: str = setting("press-digest/0.1", help="User-Agent header sent to publishers")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything press-digest is told, validated. Built by `load_config`."""
+
+    path: Path
+    digest: DigestSettings
+    sender: SenderSettings
+    paths: PathSettings
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+
+
+SECTIONS: dict[str, type[Any]] = {
+    "digest": DigestSettings,
+    "sender": SenderSettings,
+    "paths": PathSettings,
+    "schedule": ScheduleSettings,
+    "smtp": SmtpSettings,
+    "fetch": FetchSettings,
+}
+
+
+def find_config_path(
+    explicit: str | Path | None, environ: Mapping[str, str], cwd: Path
+) -> tuple[Path, str]:
+    """Pick the config file and say why: --config, $DIGEST_CONFIG, then the defaults."""
+    if explicit:
+        return Path(explicit), "--config"
+    if environ.get(ENV_VAR):
+        return Path(environ[ENV_VAR]), f"${ENV_VAR}"
+    for name in DEFAULT_NAMES:
+        candidate = cwd / name
+        if candidate.is_file():
+            return candidate, f"./{name}"
+    raise ConfigError(
+        str(cwd),
+        f"no config file: pass --config FILE, set ${ENV_VAR}, "
+        f"or create {' or '.join(DEFAULT_NAMES)} here",
+    )
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, validate and freeze the config at `path`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), "config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"cannot read config file: {exc}") from exc
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    raw = load_toml(text, str(path))
+    locate = KeyLocator(text)
+    for name, value in raw.items():
+        if name not in SECTIONS:
+            raise ConfigError(
+                str(path),
+                f"unknown section (known: {', '.join(SECTIONS)})",
+                line=locate(None, name),
+                key=name,
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(str(path), "must be a [table]", line=locate(None, name), key=name)
+    base = path.resolve().parent
+    sections = {
+        name: _build_section(name, cls, raw.get(name), path, base, locate)
+        for name, cls in SECTIONS.items()
+    }
+    return Config(path=path, **sections)
+
+
+def _build_section(
+    name: str,
+    cls: type[Any],
+    raw: dict[str, Any] | None,
+    path: Path,
+    base: Path,
+    locate: KeyLocator,
+) -> Any:
+    raw = raw or {}
+    hints = typing.get_type_hints(cls)
+    declared = {f.name: f for f in dataclasses.fields(cls)}
+    for key in raw:
+        if key not in declared:
+            raise ConfigError(
+                str(path),
+                f"unknown key (known in [{name}]: {', '.join(declared)})",
+                line=locate(name, key),
+                key=f"{name}.{key}",
+            )
+    values: dict[str, Any] = {}
+    for key, spec in declared.items():
+        dotted = f"{name}.{key}"
+        if key not in raw:
+            if spec.default is dataclasses.MISSING:
+                raise ConfigError(
+                    str(path),
+                    f"missing required setting ({spec.metadata['help']})",
+                    line=locate(name, None),
+                    key=dotted,
+                )
+            continue
+        problem, value = _coerce(raw[key], hints[key], base)
+        if problem is None and spec.metadata["check"] is not None:
+            problem = spec.metadata["check"](value)
+        if problem is not None:
+            raise ConfigError(str(path), problem, line=locate(name, key), key=dotted)
+        values[key] = value
+    return cls(**values)
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+def _coerce(value: Any, hint: Any, base: Path) -> tuple[str | None, Any]:
+    """Check `value` against the declared type; return (problem, converted value)."""
+    optional = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    if optional:
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    if hint is Path:
+        if not isinstance(value, str) or not value:
+            return f"expected a path string, got {_describe(value)}", None
+        return None, (base / value).resolve()
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return None, float(value)
+    # bool is an int in Python; a TOML `true` must not pass for a number.
+    if isinstance(value, hint) and not (hint is not bool and isinstance(value, bool)):
+        return None, value
+    return f"expected {_TYPE_NAMES.get(hint, hint.__name__)}, got {_describe(value)}", None
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    kinds = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+    }
+    return f"{value!r} ({kinds.get(type(value), type(value).__name__)})"

@@ -1,0 +1,137 @@
+"""Turn the bytes of a feed into a `ParsedFeed` with feedparser.
+
+Pure: it is given the bytes and the response headers and never fetches
+anything (feedparser would fetch a URL if handed a string, so it only ever
+gets bytes). Every title and summary leaves here as sanitized plain text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+from .errors import FeedError
+from .sanitize import html_to_line, html_to_text
+from .types import FeedSource, FetchResult, ParsedFeed, ParsedItem
+
+_ALTERNATE = re.compile(
+    rb"<link[^>]+type=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", re.IGNORECASE
+)
+_HREF = re.compile(rb"href=[\"']([^\"']+)[\"']", re.IGNORECASE)
+
+
+def parse_feed(source: FeedSource, fetched: FetchResult) -> ParsedFeed:
+    """Parse one fetched feed. Raises FeedError when nothing usable is in it."""
+    headers = {key.lower(): value for key, value in fetched.headers}
+    # Relative links in the feed resolve against where it was fetched from.
+    headers.setdefault("content-location", fetched.url)
+    result: Any = feedparser.parse(fetched.content, response_headers=headers)
+    problem = _bozo_message(result)
+    if not result.entries and (problem or not result.get("version")):
+        raise FeedError(source.url, _explain_unusable(fetched.content, problem))
+    feed = result.feed
+    feed_lang = _lang(feed.get("language")) or source.lang
+    items = tuple(
+        item for entry in result.entries if (item := _parse_entry(entry, feed_lang)) is not None
+    )
+    return ParsedFeed(
+        url=source.url,
+        title=html_to_line(feed.get("title", "")) or source.name,
+        lang=feed_lang,
+        items=items,
+        warning=f"feed is not well-formed, recovered what could be read: {problem}"
+        if problem
+        else None,
+    )
+
+
+def _parse_entry(entry: dict[str, Any], feed_lang: str | None) -> ParsedItem | None:
+    url = str(entry.get("link") or "").strip()
+    title = html_to_line(str(entry.get("title") or ""))
+    if not url or not title:
+        # An entry with no link cannot be read by anyone; one with no title
+        # cannot be shown. Neither belongs in a digest.
+        return None
+    summary = html_to_text(_summary_html(entry))
+    # dict.get reads the entry's own keys: feedparser's mapping would answer a
+    # missing "updated_parsed" with the published date, and warn about it.
+    updated = _datetime(dict.get(entry, "updated_parsed"))
+    published = _datetime(dict.get(entry, "published_parsed")) or updated
+    title_detail = entry.get("title_detail") or {}
+    lang = _lang(title_detail.get("language")) or feed_lang
+    return ParsedItem(
+        guid=str(entry.get("id") or "").strip() or _fallback_guid(url, title, published),
+        url=url,
+        title=title,
+        summary=summary,
+        published=published,
+        updated=updated,
+        author=html_to_line(str(entry.get("author") or "")),
+        lang=lang,
+    )
+
+
+def _summary_html(entry: Mapping[str, Any]) -> str:
+    summary = str(entry.get("summary") or "")
+    if summary:
+        return summary
+    for content in entry.get("content") or ():
+        if content.get("value"):
+            return str(content["value"])
+    return ""
+
+
+def _datetime(parsed: time.struct_time | None) -> datetime | None:
+    if not parsed:
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _lang(value: object) -> str | None:
+    """A language tag reduced to its primary subtag: 'en-US' and 'en_us' are 'en'."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip().replace("_", "-").split("-")[0].lower()
+
+
+def _fallback_guid(url: str, title: str, published: datetime | None) -> str:
+    stamp = published.isoformat() if published else ""
+    digest = hashlib.sha256(f"{url}\n{title}\n{stamp}".encode()).hexdigest()[:32]
+    return f"press-digest:{digest}"
+
+
+# feedparser flags these as "bozo" though the XML itself parsed cleanly.
+_HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
+def _bozo_message(result: Any) -> str | None:
+    if not result.get("bozo"):
+        return None
+    exc = result.get("bozo_exception")
+    if isinstance(exc, _HARMLESS) and result.get("version"):
+        return None
+    return str(exc) if exc else "malformed feed"
+
+
+def _explain_unusable(content: bytes, problem: str | None) -> str:
+    head = content[:4096].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
+        alternate = _ALTERNATE.search(content[:65536])
+        if alternate:
+            href = _HREF.search(alternate.group(0))
+            if href:
+                link = href.group(1).decode("utf-8", "replace")
+                return f"got an HTML page, not a feed; the page names a feed at {link}"
+        return "got an HTML page, not a feed"
+    if not content.strip():
+        return "empty response"
+    return f"not a feed: {problem}" if problem else "not a feed"

@@ -1,0 +1,251 @@
+"""The core objects of press-digest, as frozen, typed values.
+
+What a parser produced (`ParsedItem`) is kept apart from what the store holds
+(`Item`, with its id and times), as in lemon24/reader. Nothing here does I/O or
+imports anything else from the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Field = Literal["title", "summary"]
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """One feed the editor follows, as listed in the feed list (OPML)."""
+
+    url: str
+    name: str = ""
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The raw bytes of one feed, as the fetcher got them."""
+
+    url: str
+    content: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+    status: int = 200
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class ParsedItem:
+    """One entry of a feed, as the parser read it; not yet stored."""
+
+    guid: str
+    url: str
+    title: str
+    summary: str
+    published: datetime | None = None
+    updated: datetime | None = None
+    author: str = ""
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A whole feed after parsing: its metadata and entries."""
+
+    url: str
+    title: str
+    lang: str | None
+    items: tuple[ParsedItem, ...]
+    # feedparser recovers what it can from broken XML; this says what was wrong.
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One news story as the store holds it."""
+
+    id: int
+    source_url: str
+    outlet: str
+    guid: str
+    url: str
+    canonical_url: str
+    title: str
+    summary: str
+    published: datetime | None
+    first_seen: datetime
+    updated: datetime
+    lang: str | None = None
+
+    @property
+    def date(self) -> datetime:
+        """The date the edition shows and windows on: published, else first seen."""
+        return self.published or self.first_seen
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A phrase that signals a topic, with its weight (negative phrases weigh < 0)."""
+
+    text: str
+    weight: float
+    lang: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A theme the digest is grouped by (a section of the email)."""
+
+    id: str
+    label: str
+    definition: str
+    phrases: tuple[Phrase, ...] = ()
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The topics, in the order their sections appear, and the filing threshold."""
+
+    topics: tuple[Topic, ...]
+    threshold: float = 1.0
+
+    def topic(self, topic_id: str) -> Topic:
+        for topic in self.topics:
+            if topic.id == topic_id:
+                return topic
+        raise KeyError(topic_id)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One phrase that matched, and what it counted for."""
+
+    topic: str
+    term: str
+    field: Field
+    weight: float
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The topics of one item and the evidence that decided them.
+
+    `primary` is the section the item is filed under; None means off-topic.
+    """
+
+    topics: tuple[str, ...]
+    primary: str | None
+    confidence: float
+    scores: tuple[tuple[str, float], ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class EditionItem:
+    """An item as it appears in an edition, with why it is there."""
+
+    item: Item
+    classification: Classification
+
+
+@dataclass(frozen=True)
+class Section:
+    """One topic's heading and its items, in reading order."""
+
+    topic: Topic
+    items: tuple[EditionItem, ...]
+
+
+@dataclass(frozen=True)
+class EditionText:
+    """The words around the items, from the config (and later the editor)."""
+
+    title: str
+    organisation: str
+    greeting: str
+    intro: str
+    closing: str
+    signature: str
+    lang: str = "en"
+    direction: Literal["ltr", "rtl"] = "ltr"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One issue of the digest, planned but not yet rendered."""
+
+    slug: str
+    created: datetime
+    window_start: datetime | None
+    text: EditionText
+    sections: tuple[Section, ...]
+    off_topic: tuple[EditionItem, ...] = ()
+
+    @property
+    def items(self) -> tuple[EditionItem, ...]:
+        return tuple(entry for section in self.sections for entry in section.items)
+
+
+@dataclass(frozen=True)
+class RenderedEdition:
+    """An edition turned into what a reader receives."""
+
+    subject: str
+    preheader: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Sender:
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
+class FeedUpdate:
+    """What updating one feed did: counts, or the error that stopped it."""
+
+    source: FeedSource
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class EditionRecord:
+    """An edition the store remembers having built (for the archive index)."""
+
+    id: int
+    slug: str
+    title: str
+    subject: str
+    created: datetime
+    folder: str
+    item_count: int
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """Where a built edition was written, and what it holds."""
+
+    edition: Edition
+    rendered: RenderedEdition
+    folder: str
+    files: tuple[str, ...] = field(default=())
+
+    @property
+    def html_path(self) -> str:
+        return f"{self.folder}/email.html"

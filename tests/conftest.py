@@ -1,0 +1,140 @@
+"""Shared fixtures, named by the state they give."""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import socketserver
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_OPML = ROOT / "feeds" / "sample.opml"
+SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
+
+CONFIG_TEMPLATE = """\
+[digest]
+title = "Test digest"
+organisation = "Test Press Office"
+intro = "What happened this week."
+closing = "Ask us anything."
+signature = "Dara, press officer"
+max_age_days = 0
+
+[sender]
+name = "Test Press Office"
+address = "press@example.org"
+
+[paths]
+feeds = "{feeds}"
+database = "{database}"
+output = "{output}"
+"""
+
+
+def write_config(folder: Path, feeds: Path, extra: str = "") -> Path:
+    """A valid config in `folder` reading `feeds`, with its own database and output."""
+    path = folder / "digest.toml"
+    path.write_text(
+        CONFIG_TEMPLATE.format(
+            feeds=feeds.as_posix(),
+            database=(folder / "digest.sqlite3").as_posix(),
+            output=(folder / "output").as_posix(),
+        )
+        + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def sample_config(tmp_path: Path) -> Path:
+    """A config over the bundled sample feeds, writing only under tmp_path."""
+    return write_config(tmp_path, SAMPLE_OPML)
+
+
+def shared_fixture(*parts: str) -> Path:
+    """A third-party fixture from ../shared/fixtures, or skip saying it is absent."""
+    path = SHARED_FIXTURES.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(
+            f"third-party fixtures not found at {path} (see ../shared/fixtures/SOURCES.md)"
+        )
+    return path
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/xml"})
+    delay: float = 0.0
+    chunks: int = 1
+
+
+@dataclass
+class FeedServer:
+    """A real HTTP server on 127.0.0.1; tests add routes and read the request log."""
+
+    base: str
+    routes: dict[str, Route]
+    requests: list[tuple[str, dict[str, str]]]
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}"
+
+    def add(self, path: str, body: bytes = b"", **options: object) -> str:
+        self.routes[path] = Route(body=body, **options)  # type: ignore[arg-type]
+        return self.url(path)
+
+    def add_gzip(self, path: str, body: bytes) -> str:
+        headers = {"Content-Type": "application/xml", "Content-Encoding": "gzip"}
+        return self.add(path, gzip.compress(body), headers=headers)
+
+
+class _ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    routes: dict[str, Route] = {}
+    requests: list[tuple[str, dict[str, str]]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            requests.append((self.path, dict(self.headers.items())))
+            route = routes.get(self.path)
+            if route is None:
+                self.send_error(404, "no such route")
+                return
+            time.sleep(route.delay)
+            self.send_response(route.status)
+            for name, value in route.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(route.body)))
+            self.end_headers()
+            step = max(1, len(route.body) // route.chunks)
+            try:
+                for start in range(0, len(route.body), step):
+                    self.wfile.write(route.body[start : start + step])
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up, as it is allowed to
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = _ThreadingServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield FeedServer(f"http://127.0.0.1:{server.server_address[1]}", routes, requests)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,96 @@
+"""The command line: thin, documented, and clear when something is wrong."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from digest import __version__
+from digest.cli import cli
+
+from .conftest import ROOT, SAMPLE_OPML, write_config
+
+COMMANDS = sorted(cli.commands)
+
+
+def test_there_are_commands() -> None:
+    assert {"run", "update", "build"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
+    command = cli.commands[name]
+    assert command.help and len(command.help.strip()) > 20
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0
+    assert "--config" in result.output
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert re.search(rf"`digest {name}\b", readme), f"digest {name} is not in the README"
+
+
+def test_every_option_has_help() -> None:
+    for command in cli.commands.values():
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{command.name} {param.opts} has no help"
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    config = write_config(tmp_path, SAMPLE_OPML, "\n[smtp]\nport = 'twenty-five'\n")
+    result = CliRunner().invoke(cli, ["build", "--config", str(config)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert re.match(
+        rf"error: {re.escape(str(config))}:\d+: smtp.port: expected an integer", lines[0]
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_feed_file_is_reported_and_the_others_are_stored(tmp_path: Path) -> None:
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        SAMPLE_OPML.read_text("utf-8")
+        .replace('xmlUrl="sample/', f'xmlUrl="{SAMPLE_OPML.parent.as_posix()}/sample/')
+        .replace(
+            "</outline>\n  </body>",
+            '<outline text="Gone" xmlUrl="gone.xml"/>\n</outline>\n  </body>',
+        ),
+        "utf-8",
+    )
+    config = write_config(tmp_path, opml)
+    result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("✗")]
+    assert errors == [f"✗ Gone: feed file not found: {tmp_path / 'gone.xml'}"]
+    assert result.stderr.count("✓") == 5
+    assert Path(result.stdout.strip()).is_file()
+
+
+def test_missing_feed_list_names_the_setting(tmp_path: Path) -> None:
+    config = write_config(tmp_path, tmp_path / "nowhere.opml")
+    result = CliRunner().invoke(cli, ["update", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "paths.feeds: feed list" in result.stderr and "nowhere.opml" in result.stderr
+
+
+def test_verbose_says_which_config_was_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(tmp_path, SAMPLE_OPML)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DIGEST_CONFIG", raising=False)
+    result = CliRunner().invoke(cli, ["build", "-v"])
+    assert result.exit_code == 0, result.stderr
+    assert f"using config {tmp_path / 'digest.toml'} (from ./digest.toml)" in result.stderr

@@ -1,0 +1,136 @@
+"""SQLite storage: migrations, identity of items, and refusing foreign files."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from digest.errors import StoreError
+from digest.store import APPLICATION_ID, MIGRATIONS, Store, open_store
+from digest.types import FeedSource, ParsedItem
+from digest.urls import canonical_url
+
+NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+FEED_A = FeedSource(url="https://a.example/feed", name="Outlet A")
+FEED_B = FeedSource(url="https://b.example/feed", name="Outlet B")
+
+
+def parsed(guid: str, url: str, title: str = "Union leader jailed", **extra: object) -> ParsedItem:
+    return ParsedItem(guid=guid, url=url, title=title, summary="A summary.", **extra)  # type: ignore[arg-type]
+
+
+def upsert(store: Store, source: FeedSource, *items: ParsedItem):  # type: ignore[no-untyped-def]
+    return store.upsert_items(source, [(i, canonical_url(i.url)) for i in items], now=NOW)
+
+
+@pytest.fixture
+def fresh_store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    with open_store(tmp_path / "digest.sqlite3") as store:
+        store.sync_sources([FEED_A, FEED_B])
+        yield store
+
+
+def test_new_database_is_marked_and_migrated(tmp_path: Path) -> None:
+    open_store(tmp_path / "d.sqlite3").close()
+    db = sqlite3.connect(tmp_path / "d.sqlite3")
+    assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_foreign_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE accounts (id INTEGER)")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a press-digest database"):
+        open_store(path)
+    assert path.read_bytes() == before
+
+
+def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello, this is not a database at all" * 100)
+    with pytest.raises(StoreError, match="not a press-digest database"):
+        open_store(path)
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    open_store(tmp_path / "d.sqlite3").close()
+    db = sqlite3.connect(tmp_path / "d.sqlite3")
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.close()
+    with pytest.raises(StoreError, match="newer than this press-digest"):
+        open_store(tmp_path / "d.sqlite3")
+
+
+def test_same_guid_in_a_feed_is_one_item(fresh_store: Store) -> None:
+    first = upsert(fresh_store, FEED_A, parsed("g1", "https://a.example/1"))
+    again = upsert(fresh_store, FEED_A, parsed("g1", "https://a.example/1"))
+    assert (first.new, again.new, again.unchanged) == (1, 0, 1)
+    assert fresh_store.count_items() == 1
+
+
+def test_same_link_across_feeds_is_one_item(fresh_store: Store) -> None:
+    upsert(fresh_store, FEED_A, parsed("a-1", "https://a.example/story"))
+    counts = upsert(
+        fresh_store, FEED_B, parsed("b-9", "https://A.example/story?utm_source=b&fbclid=x#top")
+    )
+    assert counts.new == 0 and counts.unchanged == 1
+    [item] = fresh_store.items()
+    assert item.outlet == "Outlet A"
+
+
+def test_a_changed_item_is_updated_in_place(fresh_store: Store) -> None:
+    upsert(fresh_store, FEED_A, parsed("g1", "https://a.example/1", title="Draft headline"))
+    [before] = fresh_store.items()
+    counts = upsert(
+        fresh_store, FEED_A, parsed("g1", "https://a.example/1", title="Final headline")
+    )
+    [after] = fresh_store.items()
+    assert counts.updated == 1
+    assert (after.id, after.title, after.first_seen) == (
+        before.id,
+        "Final headline",
+        before.first_seen,
+    )
+
+
+def test_a_failed_update_leaves_nothing_half_written(fresh_store: Store) -> None:
+    good = parsed("g1", "https://a.example/1")
+    bad = ParsedItem(guid="g2", url="https://a.example/2", title=None, summary="")  # type: ignore[arg-type]
+    with pytest.raises(sqlite3.IntegrityError):
+        upsert(fresh_store, FEED_A, good, bad)
+    assert fresh_store.count_items() == 0
+
+
+def test_items_are_windowed_by_date(fresh_store: Store) -> None:
+    upsert(
+        fresh_store,
+        FEED_A,
+        parsed("old", "https://a.example/old", published=datetime(2026, 10, 1, tzinfo=UTC)),
+        parsed("new", "https://a.example/new", published=datetime(2026, 11, 24, tzinfo=UTC)),
+    )
+    assert [i.guid for i in fresh_store.items(since=datetime(2026, 11, 18, tzinfo=UTC))] == ["new"]
+    assert [i.guid for i in fresh_store.items()] == ["new", "old"]
+
+
+def test_saving_an_edition_again_replaces_it(fresh_store: Store) -> None:
+    upsert(fresh_store, FEED_A, parsed("g1", "https://a.example/1"))
+    [item] = fresh_store.items()
+    for subject in ("First", "Second"):
+        fresh_store.save_edition(
+            slug="2026-11-25-x",
+            title="T",
+            subject=subject,
+            created=NOW,
+            folder="2026-11-25-x",
+            placed=[(item.id, "political-prisoners")],
+        )
+    [record] = fresh_store.editions()
+    assert (record.subject, record.item_count) == ("Second", 1)
