@@ -87,15 +87,7 @@ class Digest:
 
     def sources(self) -> tuple[FeedSource, ...]:
         path = self.config.paths.feeds
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(
-                str(self.config.path),
-                f"feed list {path} cannot be read: {exc.strerror}",
-                key="paths.feeds",
-            ) from exc
-        return parse_opml(text, str(path))
+        return parse_opml(self._read_named_file(path, "paths.feeds", "feed list"), str(path))
 
     @property
     def taxonomy(self) -> Taxonomy:
@@ -105,16 +97,19 @@ class Digest:
                 bundled = resources.files("digest").joinpath("taxonomy.toml")
                 self._taxonomy = parse_taxonomy(bundled.read_text("utf-8"), "bundled taxonomy")
             else:
-                try:
-                    text = custom.read_text(encoding="utf-8")
-                except OSError as exc:
-                    raise ConfigError(
-                        str(self.config.path),
-                        f"taxonomy {custom} cannot be read: {exc.strerror}",
-                        key="paths.taxonomy",
-                    ) from exc
+                text = self._read_named_file(custom, "paths.taxonomy", "taxonomy")
                 self._taxonomy = parse_taxonomy(text, str(custom))
         return self._taxonomy
+
+    def _read_named_file(self, path: Path, key: str, what: str) -> str:
+        """Read a file the config names; if it cannot be read, blame that setting."""
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            raise ConfigError(
+                str(self.config.path), f"{what} {path} cannot be read: {reason}", key=key
+            ) from exc
 
     def templates(self) -> dict[str, str]:
         """Template sources by name: the user's folder wins over the bundled one."""
@@ -193,16 +188,14 @@ class Digest:
             max_items=settings.max_items,
         )
 
-    def render(self, edition: Edition) -> RenderedEdition:
-        return render_edition(edition, self.templates(), sender=self._sender(), zone=self.zone)
-
     def build(self) -> BuildResult:
         """Plan, render and write the next edition and the archive index."""
         edition = self.plan()
-        rendered = self.render(edition)
+        templates = self.templates()
+        sender = self._sender()
+        rendered = render_edition(edition, templates, sender=sender, zone=self.zone)
         output = self.config.paths.output
         folder = output / edition.slug
-        sender = self._sender()
         message = compose_message(
             rendered,
             sender=sender,
@@ -236,7 +229,7 @@ class Digest:
             ],
         )
         index = render_index(
-            self.store.editions(), self.templates(), title=edition.text.title, zone=self.zone
+            self.store.editions(), templates, title=edition.text.title, zone=self.zone
         )
         _write_atomically(output / "index.html", index.encode("utf-8"))
         return BuildResult(

@@ -156,8 +156,9 @@ class Store:
                 row = db.execute(
                     "SELECT id, source_id, url, title, summary, published_at FROM items "
                     "WHERE (source_id = ? AND guid = ?) OR canonical_url = ? "
-                    "ORDER BY source_id = ? DESC LIMIT 1",
-                    (source_id, parsed.guid, canonical, source_id),
+                    # the feed's own GUID first, then a link from the same feed
+                    "ORDER BY (source_id = ? AND guid = ?) DESC, source_id = ? DESC LIMIT 1",
+                    (source_id, parsed.guid, canonical, source_id, parsed.guid, source_id),
                 ).fetchone()
                 if row is None:
                     self._insert_item(db, source_id, parsed, canonical, now)
@@ -216,32 +217,28 @@ class Store:
         canonical: str,
         now: datetime,
     ) -> None:
-        taken = db.execute(
-            "SELECT 1 FROM items WHERE canonical_url = ? AND id != ?", (canonical, item_id)
-        ).fetchone()
-        if taken:
-            # The feed moved this item onto a link another item already has;
-            # keep the old canonical URL rather than merge two stories.
-            canonical = str(
-                db.execute("SELECT canonical_url FROM items WHERE id = ?", (item_id,)).fetchone()[
-                    0
-                ]
-            )
+        # If the feed moved this item onto a link another item already has,
+        # the old canonical URL stays: two stories must not merge into one.
         db.execute(
             """
-            UPDATE items SET url = ?, canonical_url = ?, title = ?, summary = ?, author = ?,
-                lang = ?, published_at = ?, updated_at = ?
+            UPDATE items SET url = ?, title = ?, summary = ?, author = ?, lang = ?,
+                published_at = ?, updated_at = ?,
+                canonical_url = CASE
+                    WHEN EXISTS (SELECT 1 FROM items AS other
+                                 WHERE other.canonical_url = ? AND other.id != items.id)
+                    THEN canonical_url ELSE ? END
             WHERE id = ?
             """,
             (
                 parsed.url,
-                canonical,
                 parsed.title,
                 parsed.summary,
                 parsed.author,
                 parsed.lang,
                 _iso(parsed.published),
                 _iso(now),
+                canonical,
+                canonical,
                 item_id,
             ),
         )

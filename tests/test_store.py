@@ -134,3 +134,15 @@ def test_saving_an_edition_again_replaces_it(fresh_store: Store) -> None:
         )
     [record] = fresh_store.editions()
     assert (record.subject, record.item_count) == ("Second", 1)
+
+
+def test_an_item_moved_onto_another_items_link_does_not_merge_them(fresh_store: Store) -> None:
+    upsert(fresh_store, FEED_A, parsed("g1", "https://a.example/1", title="One"))
+    upsert(fresh_store, FEED_A, parsed("g2", "https://a.example/2", title="Two"))
+    upsert(
+        fresh_store, FEED_A, parsed("g2", "https://a.example/1?utm_medium=x", title="Two, edited")
+    )
+    by_guid = {item.guid: item for item in fresh_store.items()}
+    assert by_guid["g2"].title == "Two, edited"
+    assert by_guid["g2"].canonical_url == "https://a.example/2"
+    assert by_guid["g1"].canonical_url == "https://a.example/1"
