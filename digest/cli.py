@@ -8,10 +8,13 @@ it, for bug reports).
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,7 +24,7 @@ from . import __version__
 from .config import find_config_path, load_config
 from .core import Digest, open_digest
 from .errors import DigestError
-from .types import BuildResult, FeedUpdate
+from .types import BuildResult, FeedHealth, FeedUpdate, UpdateStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,11 +41,14 @@ def pass_digest(command: F) -> F:
         "--config",
         "config_path",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Config file. Default: $DIGEST_CONFIG, ./digest.toml, then ./digest.example.toml.",
+        help=CONFIG_HELP,
     )
     @click.option("-v", "--verbose", count=True, help="Say more (-vv: tracebacks too).")
     @functools.wraps(command)
     def wrapper(config_path: Path | None, verbose: int, **kwargs: Any) -> Any:
+        # `digest feeds --config X list` works as well as `digest feeds list --config X`.
+        config_path = config_path or _from_parent("config_path")
+        verbose = verbose or _from_parent("verbose") or 0
         _configure_logging(verbose)
         try:
             path, reason = find_config_path(config_path, os.environ, Path.cwd())
@@ -60,6 +66,18 @@ def pass_digest(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _from_parent(name: str) -> Any:
+    context = click.get_current_context().parent
+    while context is not None:
+        if context.params.get(name):
+            return context.params[name]
+        context = context.parent
+    return None
+
+
+CONFIG_HELP = "Config file. Default: $DIGEST_CONFIG, ./digest.toml, then ./digest.example.toml."
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="digest")
 def cli() -> None:
@@ -74,9 +92,9 @@ def run(digest: Digest) -> None:
 
     Exits 1 if a feed failed (the edition is still built from the others).
     """
-    updates = digest.update()
-    _report_updates(updates)
+    updates = _update_with_progress(digest)
     _report_build(digest.build())
+    _report_feed_health(digest)
     if any(not update.ok for update in updates):
         sys.exit(1)
 
@@ -86,10 +104,11 @@ def run(digest: Digest) -> None:
 def update(digest: Digest) -> None:
     """Fetch every feed in the feed list and store new items.
 
+    Shows a progress bar on a terminal and one line per feed otherwise (cron).
     Exits 1 if a feed failed; the others are stored all the same.
     """
-    updates = digest.update()
-    _report_updates(updates)
+    updates = _update_with_progress(digest)
+    _report_feed_health(digest)
     if any(not update.ok for update in updates):
         sys.exit(1)
 
@@ -103,17 +122,164 @@ def build(digest: Digest) -> None:
     OUTPUT/<date>-<slug>/ and refreshes OUTPUT/index.html.
     """
     _report_build(digest.build())
+    _report_feed_health(digest)
 
 
-def _report_updates(updates: Sequence[FeedUpdate]) -> None:
-    for result in updates:
-        name = result.source.name or result.source.url
-        if result.error:
-            click.echo(click.style(f"✗ {name}: {result.error}", fg="red"), err=True)
-            continue
+@cli.group(invoke_without_command=True)
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP
+)
+@click.option("-v", "--verbose", count=True, help="Say more (-vv: tracebacks too).")
+@click.pass_context
+def feeds(context: click.Context, config_path: Path | None, verbose: int) -> None:
+    """The feed list and each feed's health (`digest feeds` = `digest feeds list`).
+
+    Flags: failing (failed fetch.failing_after runs in a row), silent (no new
+    item for fetch.silent_after_days), disabled (410 Gone), moved (301/308).
+    """
+    if context.invoked_subcommand is None:
+        context.invoke(feeds_list)
+
+
+@feeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_digest
+def feeds_list(digest: Digest, as_json: bool = False) -> None:
+    """List the feeds with their last fetch, errors and flags."""
+    health = digest.feed_health()
+    if as_json:
+        click.echo(json.dumps([_health_json(f) for f in health], indent=2, ensure_ascii=False))
+    else:
+        _print_health_table(health, digest)
+
+
+@feeds.command("add")
+@click.argument("location")
+@click.option("--name", help="Outlet name shown in the digest.")
+@click.option("--lang", help="Language of the feed (en, fr, km...), if it does not say.")
+@click.option("--user-agent", help="User-Agent for this feed only.")
+@pass_digest
+def feeds_add(
+    digest: Digest, location: str, name: str | None, lang: str | None, user_agent: str | None
+) -> None:
+    """Add a feed (URL or file path) to the feed list."""
+    source = digest.add_feed(location, name=name, lang=lang, user_agent=user_agent)
+    click.echo(f"added {source.url} to {digest.config.paths.feeds}")
+
+
+@feeds.command("remove")
+@click.argument("location")
+@pass_digest
+def feeds_remove(digest: Digest, location: str) -> None:
+    """Take a feed off the feed list (its stored items are kept)."""
+    source = digest.remove_feed(location)
+    click.echo(f"removed {source.name or source.url} from {digest.config.paths.feeds}")
+
+
+@feeds.command("enable")
+@click.argument("location")
+@pass_digest
+def feeds_enable(digest: Digest, location: str) -> None:
+    """Fetch a feed again that was disabled after 410 Gone."""
+    digest.enable_feed(location)
+    click.echo(f"enabled {location}; the next update fetches it")
+
+
+@feeds.command("import-opml")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@pass_digest
+def feeds_import_opml(digest: Digest, file: Path) -> None:
+    """Add every feed of another OPML file to the feed list."""
+    added, already = digest.import_opml(file)
+    click.echo(f"added {len(added)} feeds; {len(already)} were already listed")
+
+
+@feeds.command("export-opml")
+@pass_digest
+def feeds_export_opml(digest: Digest) -> None:
+    """Print the feed list as OPML 2.0 (local paths as file: URLs)."""
+    click.echo(digest.export_opml(), nl=False)
+
+
+# -- reporting -------------------------------------------------------------
+
+STATUS_ORDER: tuple[UpdateStatus, ...] = ("ok", "not-modified", "failed", "gone", "disabled")
+
+
+def _update_with_progress(digest: Digest) -> list[FeedUpdate]:
+    """Update with a progress bar on a terminal, one line per feed otherwise."""
+    if sys.stderr.isatty():
+        with _ProgressBar() as bar:
+            updates = digest.update(progress=bar.advance)
+        for result in updates:
+            if not result.ok or result.warning or result.moved_to:
+                _report_one(result)
+    else:
+        updates = digest.update(progress=lambda result, done, total: _report_one(result))
+    counts = Counter(update.status for update in updates)
+    parts = [f"{counts[s]} {s.replace('-', ' ')}" for s in STATUS_ORDER if counts[s]]
+    new = sum(update.new for update in updates)
+    click.echo(f"{len(updates)} feeds: {', '.join(parts) or 'none'}; {new} new items", err=True)
+    return updates
+
+
+class _ProgressBar:
+    """feeds ━━━━━━━━━╸━━━ 41/60 35 new items, 2 errors"""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._progress = Progress(
+            TextColumn("feeds"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._task = self._progress.add_task("", total=None)
+        self._new = self._failed = 0
+
+    def __enter__(self) -> _ProgressBar:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._progress.stop()
+
+    def advance(self, result: FeedUpdate, done: int, total: int) -> None:
+        self._new += result.new
+        self._failed += not result.ok
+        self._progress.update(
+            self._task,
+            completed=done,
+            total=total,
+            description=f"{self._new} new items, {self._failed} errors",
+        )
+
+
+def _report_one(result: FeedUpdate) -> None:
+    name = result.source.name or result.source.url
+    if result.error:
+        click.echo(click.style(f"✗ {name}: {result.error}", fg="red"), err=True)
+        return
+    if result.status == "ok":
         click.echo(f"✓ {name}: {result.new} new, {result.updated} updated", err=True)
-        if result.warning:
-            click.echo(click.style(f"  warning: {result.warning}", fg="yellow"), err=True)
+    elif result.status == "not-modified":
+        click.echo(f"= {name}: not modified", err=True)
+    if result.warning:
+        click.echo(click.style(f"  warning: {result.warning}", fg="yellow"), err=True)
+    if result.moved_to:
+        click.echo(f"  moved permanently to {result.moved_to}", err=True)
+
+
+def _report_feed_health(digest: Digest) -> None:
+    """After every run, name the feeds that need the editor's eye."""
+    for feed in digest.feed_health():
+        for note in feed.notes:
+            name = feed.source.name or feed.source.url
+            click.echo(click.style(f"! {name}: {note}", fg="yellow"), err=True)
 
 
 def _report_build(result: BuildResult) -> None:
@@ -124,6 +290,59 @@ def _report_build(result: BuildResult) -> None:
         err=True,
     )
     click.echo(result.html_path)
+
+
+def _health_json(feed: FeedHealth) -> dict[str, Any]:
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    return {
+        "url": feed.source.url,
+        "name": feed.source.name,
+        "lang": feed.source.lang,
+        "fetch_url": feed.fetch_url,
+        "status": feed.status,
+        "last_fetched": when(feed.last_fetched),
+        "last_ok": when(feed.last_ok),
+        "last_error": feed.last_error,
+        "last_warning": feed.last_warning,
+        "consecutive_failures": feed.consecutive_failures,
+        "items_seen": feed.items_seen,
+        "items_stored": feed.items_stored,
+        "last_new_item": when(feed.last_new_item),
+        "disabled": feed.disabled,
+        "flags": list(feed.flags),
+        "notes": list(feed.notes),
+    }
+
+
+def _print_health_table(health: Sequence[FeedHealth], digest: Digest) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    def short(moment: datetime | None) -> str:
+        return moment.astimezone(digest.zone).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+    table = Table(title=f"{len(health)} feeds in {digest.config.paths.feeds}")
+    for column in ("feed", "status", "last fetched", "items", "last new item", "flags"):
+        table.add_column(column)
+    for feed in health:
+        table.add_row(
+            feed.source.name or feed.source.url,
+            feed.status or "never fetched",
+            short(feed.last_fetched),
+            str(feed.items_stored),
+            short(feed.last_new_item),
+            ", ".join(feed.flags),
+        )
+    console = Console(soft_wrap=True, highlight=False)
+    console.print(table)
+    for feed in health:
+        name = feed.source.name or feed.source.url
+        if feed.last_error and "failing" not in feed.flags:
+            console.print(f"{name}: last error: {feed.last_error}", markup=False)
+        for note in feed.notes:
+            console.print(f"{name}: {note}", markup=False)
 
 
 def main() -> None:

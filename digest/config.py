@@ -148,11 +148,35 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class FetchSettings:
-    """[fetch]: how feeds are downloaded."""
+    """[fetch]: how feeds are downloaded, and when a feed needs the editor's eye."""
 
-    timeout: float = setting(20.0, help="Seconds allowed for one feed", check=_positive)
+    timeout: float = setting(20.0, help="Seconds allowed for one request", check=_positive)
+    feed_timeout: float = setting(
+        90.0, help="Seconds allowed for one feed in all, retries included", check=_positive
+    )
     max_bytes: int = setting(10_000_000, help="Largest feed accepted, in bytes", check=_positive)
     user_agent: str = setting("press-digest/0.1", help="User-Agent header sent to publishers")
+    concurrency: int = setting(20, help="Feeds fetched at the same time", check=_positive)
+    per_host: int = setting(
+        4, help="Requests at the same time to one host (be polite)", check=_positive
+    )
+    retries: int = setting(
+        2, help="Retries after a 5xx, a 429 or a dropped connection", check=_not_negative
+    )
+    backoff: float = setting(
+        1.0, help="Seconds before the first retry; doubles each time", check=_not_negative
+    )
+    max_retry_after: float = setting(
+        120.0,
+        help="Longest Retry-After honoured; a longer one fails the feed for this run",
+        check=_not_negative,
+    )
+    failing_after: int = setting(
+        3, help="Flag a feed after this many failed runs in a row", check=_positive
+    )
+    silent_after_days: int = setting(
+        14, help="Flag a feed with no new item for this many days", check=_positive
+    )
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,15 @@ edges it calls.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import make_msgid
@@ -20,16 +24,18 @@ from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from . import fetch
 from .classify import Classifier, parse_taxonomy
 from .config import Config
-from .errors import ConfigError, DigestError, FeedError
+from .errors import ConfigError, DigestError, FeedError, FeedGone
+from .health import flag_feeds
 from .parse import parse_feed
 from .render import HTML_SIZE_WARNING, compose_message, render_edition, render_index
 from .select import plan_edition
-from .sources import parse_opml
+from .sources import add_outline, opml_document, parse_opml, remove_outline, resolve_location
 from .store import Store, open_store
 from .types import (
     BuildResult,
@@ -37,17 +43,29 @@ from .types import (
     Edition,
     EditionItem,
     EditionText,
+    FeedHealth,
     FeedSource,
+    FeedState,
     FeedUpdate,
+    FetchResult,
     RenderedEdition,
     Sender,
     Taxonomy,
+    UpdateStatus,
 )
 from .urls import canonical_url
 
 log = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+# Told of each feed as it finishes: (its result, feeds done, feeds in all).
+Progress = Callable[[FeedUpdate, int, int], None]
+
+# feedparser is pure Python: parsing on the event loop's thread would hold up
+# every download, and threads share one core. Worker processes parse in
+# parallel; starting them costs more than parsing a handful of feeds inline.
+PROCESS_POOL_MIN_FEEDS = 12
 
 
 def bundled_templates_dir() -> Path:
@@ -131,32 +149,73 @@ class Digest:
 
     # -- update: feeds → store -----------------------------------------------
 
-    def update(self) -> list[FeedUpdate]:
-        """Fetch, parse and store every feed; one result per feed, never aborting."""
+    def update(self, progress: Progress | None = None) -> list[FeedUpdate]:
+        """Fetch, parse and store every listed feed: one result per feed, in list
+        order, never aborting. `progress` hears of each feed as it finishes."""
         sources = self.sources()
         self.store.sync_sources(sources)
-        settings = self.config.fetch
-        with fetch.open_client(timeout=settings.timeout, user_agent=settings.user_agent) as client:
-            return [self._update_source(source, client) for source in sources]
+        return asyncio.run(self._update_all(sources, progress))
 
-    def _update_source(self, source: FeedSource, client: Any) -> FeedUpdate:
-        now = self._now()
+    async def _update_all(
+        self, sources: Sequence[FeedSource], progress: Progress | None
+    ) -> list[FeedUpdate]:
+        states = self.store.feed_states()
+        with _parse_pool(len(sources)) as pool:
+            async with fetch.Fetcher(self.config.fetch) as fetcher:
+                tasks = [
+                    asyncio.ensure_future(
+                        self._update_source(source, states[source.url], fetcher, pool)
+                    )
+                    for source in sources
+                ]
+                for done, finished in enumerate(asyncio.as_completed(tasks), start=1):
+                    update = await finished
+                    if progress is not None:
+                        progress(update, done, len(tasks))
+                return [task.result() for task in tasks]
+
+    async def _update_source(
+        self, source: FeedSource, state: FeedState, fetcher: fetch.Fetcher, pool: Executor
+    ) -> FeedUpdate:
+        if state.disabled:
+            return FeedUpdate(
+                source=source,
+                status="disabled",
+                warning=f"disabled after 410 Gone; `digest feeds enable {source.url}` "
+                "to try it again",
+            )
+        request = fetch.FetchRequest(source, state.fetch_url, state.etag, state.last_modified)
         try:
-            fetched = fetch.fetch_source(source, client, max_bytes=self.config.fetch.max_bytes)
-            parsed = parse_feed(source, fetched)
+            fetched = await fetcher.fetch(request)
+            if fetched.not_modified:
+                return self._not_modified(source, fetched, validators=None)
+            validators = (fetched.header("etag"), fetched.header("last-modified"))
+            content_hash = hashlib.sha256(fetched.content).hexdigest()
+            if content_hash == state.content_hash:
+                # No validators from the server, but the same bytes as last time.
+                return self._not_modified(source, fetched, (*validators, content_hash))
+            loop = asyncio.get_running_loop()
+            parsed = await loop.run_in_executor(pool, parse_feed, source, fetched)
         except FeedError as exc:
-            self.store.record_fetch(source, now=now, error=exc.message)
-            return FeedUpdate(source=source, error=exc.message)
+            return self._failed(
+                source, exc.message, "gone" if isinstance(exc, FeedGone) else "failed"
+            )
         except Exception as exc:  # a broken feed must never stop the others
             log.debug("unexpected error updating %s", source.url, exc_info=True)
-            message = f"unexpected error: {type(exc).__name__}: {exc}"
-            self.store.record_fetch(source, now=now, error=message)
-            return FeedUpdate(source=source, error=message)
+            return self._failed(source, f"unexpected error: {type(exc).__name__}: {exc}", "failed")
         counts = self.store.upsert_items(
-            source, [(item, canonical_url(item.url)) for item in parsed.items], now=now
+            source, [(item, canonical_url(item.url)) for item in parsed.items], now=self._now()
         )
         self.store.record_fetch(
-            source, now=now, error=None, warning=parsed.warning, feed_title=parsed.title
+            source,
+            now=self._now(),
+            status="ok",
+            warning=parsed.warning,
+            feed_title=parsed.title,
+            validators=(*validators, content_hash),
+            moved_to=fetched.moved_to,
+            items_seen=len(parsed.items),
+            new_items=counts.new,
         )
         return FeedUpdate(
             source=source,
@@ -164,7 +223,110 @@ class Digest:
             updated=counts.updated,
             unchanged=counts.unchanged,
             warning=parsed.warning,
+            moved_to=fetched.moved_to,
         )
+
+    def _not_modified(
+        self,
+        source: FeedSource,
+        fetched: FetchResult,
+        validators: tuple[str | None, str | None, str | None] | None,
+    ) -> FeedUpdate:
+        self.store.record_fetch(
+            source,
+            now=self._now(),
+            status="not-modified",
+            validators=validators,
+            moved_to=fetched.moved_to,
+        )
+        return FeedUpdate(source=source, status="not-modified", moved_to=fetched.moved_to)
+
+    def _failed(self, source: FeedSource, message: str, status: UpdateStatus) -> FeedUpdate:
+        self.store.record_fetch(source, now=self._now(), status=status, error=message)
+        return FeedUpdate(source=source, status=status, error=message)
+
+    def feed_health(self) -> list[FeedHealth]:
+        """Every listed feed, with flags for those that need the editor's eye."""
+        self.store.sync_sources(self.sources())
+        settings = self.config.fetch
+        return flag_feeds(
+            self.store.feed_health(),
+            now=self._now(),
+            failing_after=settings.failing_after,
+            silent_after=timedelta(days=settings.silent_after_days),
+        )
+
+    # -- the feed list: the editor's file is the source of truth ------------
+
+    def add_feed(
+        self,
+        location: str,
+        *,
+        name: str | None = None,
+        lang: str | None = None,
+        user_agent: str | None = None,
+    ) -> FeedSource:
+        """Append a feed (URL or local path) to the feed list file."""
+        location = location.strip()
+        if urlsplit(location).scheme.lower() not in ("", "http", "https", "file"):
+            raise DigestError(f"{location}: not an http(s) URL or a file path")
+        url = resolve_location(location, Path.cwd())
+        if url.startswith("file:") and not fetch.local_path(url).is_file():
+            raise DigestError(f"{location}: no such file")
+        if any(source.url == url for source in self.sources()):
+            raise DigestError(f"{url} is already in the feed list")
+        source = FeedSource(url=url, name=name or "", lang=lang, user_agent=user_agent)
+        self._edit_feed_list(lambda text, path: add_outline(text, path, source))
+        return source
+
+    def remove_feed(self, location: str) -> FeedSource:
+        """Take a feed off the list; its stored items stay."""
+        url = resolve_location(location.strip(), Path.cwd())
+        removed: list[FeedSource] = []
+
+        def edit(text: str, path: str) -> str:
+            text, source = remove_outline(text, path, url)
+            if source is None:
+                raise DigestError(f"{url} is not in the feed list {path}")
+            removed.append(source)
+            return text
+
+        self._edit_feed_list(edit)
+        return removed[0]
+
+    def import_opml(self, path: Path) -> tuple[list[FeedSource], list[FeedSource]]:
+        """Add every feed of another OPML file: (added, already listed)."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DigestError(f"cannot read {path}: {exc}") from exc
+        incoming = parse_opml(text, str(path))
+        listed = {source.url for source in self.sources()}
+        added = [source for source in incoming if source.url not in listed]
+
+        def edit(current: str, list_path: str) -> str:
+            for source in added:
+                current = add_outline(current, list_path, source)
+            return current
+
+        if added:
+            self._edit_feed_list(edit)
+        return added, [source for source in incoming if source.url in listed]
+
+    def export_opml(self) -> str:
+        return opml_document(self.sources(), title=f"{self.config.digest.organisation} feeds")
+
+    def enable_feed(self, location: str) -> None:
+        """Fetch a feed disabled by a 410 again, from its listed URL."""
+        url = resolve_location(location.strip(), Path.cwd())
+        if not self.store.enable_source(url):
+            raise DigestError(f"{url} has never been fetched; nothing to enable")
+
+    def _edit_feed_list(self, edit: Callable[[str, str], str]) -> None:
+        path = self.config.paths.feeds
+        text = self._read_named_file(path, "paths.feeds", "feed list")
+        _write_atomically(path, edit(text, str(path)).encode("utf-8"))
+        self.store.sync_sources(self.sources())
 
     # -- build: store → edition → files ----------------------------------------
 
@@ -254,6 +416,20 @@ class Digest:
 
     def _sender(self) -> Sender:
         return Sender(name=self.config.sender.name, address=self.config.sender.address)
+
+
+@contextmanager
+def _parse_pool(feeds: int) -> Iterator[Executor]:
+    workers = os.cpu_count() or 1
+    if feeds < PROCESS_POOL_MIN_FEEDS or workers < 2:
+        pool: Executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
+    else:
+        # forkserver: a clean process to fork workers from, not this threaded one.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["digest.parse"])
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    with pool:
+        yield pool
 
 
 def open_digest(config: Config) -> Digest:

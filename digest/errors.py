@@ -3,6 +3,7 @@
     DigestError                 root: the CLI turns it into one line and an exit code
     ├── ConfigError             a config or taxonomy file: path, line, key
     ├── FeedError               one feed could not be fetched or parsed: url
+    │   └── FeedGone            the publisher says the feed is gone for good (410)
     ├── StoreError              the database refused or is not ours: path
     └── RenderError             a template failed or produced bad MJML: template
 
@@ -49,6 +50,14 @@ class FeedError(DigestError):
 
     def __str__(self) -> str:
         return f"{self.url}: {self.message}"
+
+    def __reduce__(self) -> tuple[type[FeedError], tuple[str, str]]:
+        # Parsing runs in worker processes; the error must cross back intact.
+        return (type(self), (self.url, self.message))
+
+
+class FeedGone(FeedError):
+    """HTTP 410: the feed is disabled until the editor enables it again."""
 
 
 class StoreError(DigestError):

@@ -1,87 +1,325 @@
-"""Download feeds: http(s) with httpx, local files for `file:` URLs.
+"""Download feeds and pages: http(s) with httpx's AsyncClient, local `file:` URLs.
 
-An edge module: the only one that opens network connections for feeds. Every
-failure becomes a `FeedError` naming the feed, so one bad feed never stops
-the others. Sizes are capped while reading, after decompression, so neither
-a huge feed nor a gzip bomb can fill memory.
+An edge module: the only one that opens network connections. Every failure
+becomes a `FeedError` naming the feed, so one bad feed never stops the others.
+
+What publishers and cron need from it:
+- bounded concurrency overall and per host, so a run is quick and polite;
+- conditional GET (ETag, Last-Modified): a 304 costs no download and no parse;
+- redirects followed by hand, so that a permanent move (301/308) is reported
+  and a redirect loop is caught;
+- retries with doubling backoff on 5xx and dropped connections, and the
+  server's own Retry-After on 429/503, within a total time per feed;
+- 410 Gone raises `FeedGone`, so the feed can be disabled;
+- a size cap counted while streaming, after decompression done here with a
+  bounded output per step, so neither a huge body nor a gzip bomb fills memory.
 """
 
 from __future__ import annotations
 
+import asyncio
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 
-from .errors import FeedError
+from .config import FetchSettings
+from .errors import FeedError, FeedGone
 from .types import FeedSource, FetchResult
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
+MAX_REDIRECTS = 5
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Decompressed bytes produced per step; bounds memory whatever the ratio.
+DECOMPRESS_STEP = 256 * 1024
 
 
-def open_client(*, timeout: float, user_agent: str) -> httpx.Client:
-    return httpx.Client(
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=True,
-        headers={"User-Agent": user_agent, "Accept": ACCEPT},
+@dataclass(frozen=True)
+class FetchRequest:
+    """One feed to fetch, with what the last run remembered about it."""
+
+    source: FeedSource
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class _Retry(Exception):
+    """A failure worth another try; `wait` is the server's Retry-After, if any."""
+
+    def __init__(self, message: str, wait: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.wait = wait
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Fetcher:
+    """Fetches feeds within the configured limits. Use as an async context manager."""
+
+    def __init__(self, settings: FetchSettings, *, sleep: Sleep = asyncio.sleep) -> None:
+        self.settings = settings
+        self._sleep = sleep
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.timeout),
+            follow_redirects=False,
+            headers={"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
+            limits=httpx.Limits(
+                max_connections=settings.concurrency,
+                max_keepalive_connections=settings.concurrency,
+            ),
+        )
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
+        self._in_flight: dict[str, asyncio.Task[FetchResult]] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._client.aclose()
+
+    async def fetch(self, request: FetchRequest) -> FetchResult:
+        """Fetch one feed; a URL asked for twice in a run is fetched once."""
+        task = self._in_flight.get(request.url)
+        if task is None:
+            task = asyncio.ensure_future(self._fetch(request))
+            self._in_flight[request.url] = task
+        return await asyncio.shield(task)
+
+    async def _fetch(self, request: FetchRequest) -> FetchResult:
+        scheme = urlsplit(request.url).scheme.lower()
+        if scheme == "file":
+            return read_file(request.url, self.settings.max_bytes)
+        if scheme not in ("http", "https"):
+            raise FeedError(
+                request.url, f"unsupported URL scheme {scheme!r} (use http, https or a path)"
+            )
+        budget = self.settings.feed_timeout
+        try:
+            return await asyncio.wait_for(self._with_retries(request), budget)
+        except TimeoutError:
+            raise FeedError(
+                request.url, f"gave up after {budget:g} s in all (fetch.feed_timeout)"
+            ) from None
+
+    async def _with_retries(self, request: FetchRequest) -> FetchResult:
+        attempt = 0
+        while True:
+            try:
+                return await self._follow_redirects(request)
+            except _Retry as problem:
+                if attempt >= self.settings.retries:
+                    tries = "1 try" if attempt == 0 else f"{attempt + 1} tries"
+                    raise FeedError(request.url, f"{problem.message} ({tries})") from None
+                wait = problem.wait
+                if wait is None:
+                    wait = self.settings.backoff * 2**attempt
+                await self._sleep(wait)
+                attempt += 1
+
+    async def _follow_redirects(self, request: FetchRequest) -> FetchResult:
+        url = request.url
+        seen = {url}
+        moved_to: str | None = None
+        still_permanent = True
+        for _ in range(MAX_REDIRECTS + 1):
+            outcome = await self._get_once(url, request)
+            if isinstance(outcome, FetchResult):
+                return outcome if moved_to is None else _with_move(outcome, moved_to)
+            status, target = outcome
+            # Only an unbroken chain of permanent moves says the feed has moved:
+            # a temporary hop in between means the listed URL is still right.
+            still_permanent = still_permanent and status in PERMANENT_REDIRECTS
+            if still_permanent:
+                moved_to = target
+            if target in seen:
+                raise FeedError(request.url, f"redirect loop at {target}")
+            seen.add(target)
+            url = target
+        raise FeedError(request.url, f"more than {MAX_REDIRECTS} redirects")
+
+    async def _get_once(self, url: str, request: FetchRequest) -> FetchResult | tuple[int, str]:
+        """One GET: a result, or (status, target) for a redirect; raises on failure."""
+        headers = {"User-Agent": request.source.user_agent or self.settings.user_agent}
+        if request.etag:
+            headers["If-None-Match"] = request.etag
+        if request.last_modified:
+            headers["If-Modified-Since"] = request.last_modified
+        async with self._slot(url):
+            try:
+                async with self._client.stream("GET", url, headers=headers) as response:
+                    return await self._handle(response, request)
+            except httpx.TimeoutException as exc:
+                raise FeedError(request.url, f"timed out ({type(exc).__name__})") from exc
+            except (httpx.TransportError, httpx.RemoteProtocolError) as exc:
+                raise _Retry(f"connection failed: {exc or type(exc).__name__}") from exc
+            except httpx.HTTPError as exc:
+                raise FeedError(request.url, f"could not fetch: {exc}") from exc
+
+    def _slot(self, url: str) -> _Slots:
+        host = urlsplit(url).netloc.lower()
+        if host not in self._host_slots:
+            self._host_slots[host] = asyncio.Semaphore(self.settings.per_host)
+        return _Slots(self._host_slots[host], self._slots)
+
+    async def _handle(
+        self, response: httpx.Response, request: FetchRequest
+    ) -> FetchResult | tuple[int, str]:
+        status = response.status_code
+        if status in REDIRECTS:
+            location = response.headers.get("location")
+            if not location:
+                raise FeedError(request.url, f"HTTP {status} redirect without a Location")
+            return status, urljoin(str(response.url), location)
+        if status == 304:
+            return FetchResult(
+                url=str(response.url), content=b"", status=304, headers=_headers(response)
+            )
+        if status == 410:
+            raise FeedGone(request.url, "HTTP 410 Gone: the publisher has removed this feed")
+        if status in RETRIED_STATUSES:
+            raise _Retry(
+                f"HTTP {status} {response.reason_phrase}", self._retry_after(response, request)
+            )
+        if status >= 400:
+            raise FeedError(request.url, f"HTTP {status} {response.reason_phrase}")
+        content = await _read_capped(response, request.url, self.settings.max_bytes)
+        return FetchResult(
+            url=str(response.url), content=content, headers=_headers(response), status=status
+        )
+
+    def _retry_after(self, response: httpx.Response, request: FetchRequest) -> float | None:
+        if response.status_code not in (429, 503):
+            return None
+        wait = parse_retry_after(response.headers.get("retry-after"), datetime.now(UTC))
+        if wait is not None and wait > self.settings.max_retry_after:
+            raise FeedError(
+                request.url,
+                f"HTTP {response.status_code}: the server asks to wait {wait:g} s, "
+                f"more than fetch.max_retry_after ({self.settings.max_retry_after:g} s)",
+            )
+        return wait
+
+
+class _Slots:
+    """Hold a per-host slot, then an overall one (in that order, so that a
+    request waiting for a busy host does not sit on an overall slot)."""
+
+    def __init__(self, host: asyncio.Semaphore, overall: asyncio.Semaphore) -> None:
+        self._host = host
+        self._overall = overall
+
+    async def __aenter__(self) -> None:
+        await self._host.acquire()
+        try:
+            await self._overall.acquire()
+        except BaseException:
+            self._host.release()
+            raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._overall.release()
+        self._host.release()
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+async def _read_capped(response: httpx.Response, url: str, max_bytes: int) -> bytes:
+    declared = response.headers.get("content-length", "")
+    too_big = f"larger than the {max_bytes:,}-byte limit (fetch.max_bytes)"
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FeedError(url, f"response is {int(declared):,} bytes, {too_big}")
+    decoder = _Decoder(response.headers.get("content-encoding", ""), url)
+    body = bytearray()
+    async for raw in response.aiter_raw():
+        for piece in decoder.feed(raw, max_bytes - len(body) + 1):
+            body += piece
+            if len(body) > max_bytes:
+                raise FeedError(url, f"feed is {too_big}")
+    return bytes(body)
+
+
+class _Decoder:
+    """gzip/deflate decoding that never makes more than a step of output at once."""
+
+    def __init__(self, encoding: str, url: str) -> None:
+        encoding = encoding.strip().lower()
+        self._url = url
+        self._zlib: zlib._Decompress | None = None
+        if encoding in ("gzip", "x-gzip", "deflate"):
+            self._zlib = zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
+        elif encoding not in ("", "identity"):
+            raise FeedError(url, f"unsupported Content-Encoding {encoding!r}")
+
+    def feed(self, data: bytes, room: int) -> list[bytes]:
+        if self._zlib is None:
+            return [data]
+        pieces: list[bytes] = []
+        try:
+            while data and room > 0:
+                piece = self._zlib.decompress(data, min(room, DECOMPRESS_STEP))
+                pieces.append(piece)
+                room -= len(piece)
+                data = self._zlib.unconsumed_tail
+        except zlib.error as exc:
+            raise FeedError(self._url, f"could not decompress the response: {exc}") from exc
+        return pieces
+
+
+def _headers(response: httpx.Response) -> tuple[tuple[str, str], ...]:
+    return tuple(response.headers.items())
+
+
+def _with_move(result: FetchResult, moved_to: str) -> FetchResult:
+    return FetchResult(
+        url=result.url,
+        content=result.content,
+        headers=result.headers,
+        status=result.status,
+        moved_to=moved_to,
     )
-
-
-def fetch_source(source: FeedSource, client: httpx.Client, *, max_bytes: int) -> FetchResult:
-    scheme = urlsplit(source.url).scheme.lower()
-    if scheme == "file":
-        return _read_file(source, max_bytes)
-    if scheme in ("http", "https"):
-        return _download(source, client, max_bytes)
-    raise FeedError(source.url, f"unsupported URL scheme {scheme!r} (use http, https or a path)")
 
 
 def local_path(url: str) -> Path:
     return Path(unquote(urlsplit(url).path))
 
 
-def _read_file(source: FeedSource, max_bytes: int) -> FetchResult:
-    path = local_path(source.url)
+def read_file(url: str, max_bytes: int) -> FetchResult:
+    """A feed kept on disk (the sample feeds, or a mirror the editor syncs)."""
+    path = local_path(url)
     try:
         with path.open("rb") as handle:
             content = handle.read(max_bytes + 1)
     except FileNotFoundError:
-        raise FeedError(source.url, f"feed file not found: {path}") from None
+        raise FeedError(url, f"feed file not found: {path}") from None
     except OSError as exc:
-        raise FeedError(source.url, f"cannot read feed file {path}: {exc.strerror}") from exc
+        raise FeedError(url, f"cannot read feed file {path}: {exc.strerror}") from exc
     if len(content) > max_bytes:
-        raise FeedError(source.url, f"feed is larger than the {max_bytes:,}-byte limit")
-    return FetchResult(url=source.url, content=content)
-
-
-def _download(source: FeedSource, client: httpx.Client, max_bytes: int) -> FetchResult:
-    try:
-        with client.stream("GET", source.url) as response:
-            if response.status_code >= 400:
-                raise FeedError(
-                    source.url, f"HTTP {response.status_code} {response.reason_phrase}"
-                )
-            chunks: list[bytes] = []
-            size = 0
-            # iter_bytes yields decoded (decompressed) bytes: the cap applies to those.
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FeedError(
-                        source.url, f"feed is larger than the {max_bytes:,}-byte limit"
-                    )
-                chunks.append(chunk)
-            return FetchResult(
-                url=str(response.url),
-                content=b"".join(chunks),
-                headers=tuple(response.headers.items()),
-                status=response.status_code,
-            )
-    except httpx.TimeoutException as exc:
-        raise FeedError(source.url, f"timed out ({type(exc).__name__})") from exc
-    except httpx.DecodingError as exc:
-        raise FeedError(source.url, f"could not decompress the response: {exc}") from exc
-    except httpx.HTTPError as exc:
-        raise FeedError(source.url, f"could not fetch: {exc}") from exc
+        raise FeedError(url, f"feed is larger than the {max_bytes:,}-byte limit")
+    return FetchResult(url=url, content=content)

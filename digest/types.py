@@ -21,6 +21,19 @@ class FeedSource:
     url: str
     name: str = ""
     lang: str | None = None
+    # Some publishers block unknown crawlers; the editor may name one per feed.
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the last runs left behind for the next fetch of one feed."""
+
+    fetch_url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    disabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,12 @@ class FetchResult:
     content: bytes
     headers: tuple[tuple[str, str], ...] = ()
     status: int = 200
+    # Where a permanent redirect (301/308) says the feed now lives.
+    moved_to: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()
@@ -208,20 +227,49 @@ class Sender:
     address: str
 
 
+UpdateStatus = Literal["ok", "not-modified", "failed", "gone", "disabled"]
+
+
 @dataclass(frozen=True)
 class FeedUpdate:
     """What updating one feed did: counts, or the error that stopped it."""
 
     source: FeedSource
+    status: UpdateStatus = "ok"
     new: int = 0
     updated: int = 0
     unchanged: int = 0
     error: str | None = None
     warning: str | None = None
+    moved_to: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+HealthFlag = Literal["failing", "silent", "disabled", "moved", "never-fetched"]
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """How one feed has been doing, for `digest feeds` and the edition report."""
+
+    source: FeedSource
+    fetch_url: str
+    status: str | None
+    last_fetched: datetime | None
+    last_ok: datetime | None
+    last_error: str | None
+    last_warning: str | None
+    consecutive_failures: int
+    items_seen: int
+    items_stored: int
+    last_new_item: datetime | None
+    disabled: bool
+    flags: tuple[HealthFlag, ...] = ()
+    # One sentence per flag: what is wrong and what to do about it.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

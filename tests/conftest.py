@@ -70,60 +70,125 @@ def shared_fixture(*parts: str) -> Path:
 
 @dataclass
 class Route:
+    """One response. `etag`/`last_modified` make the route answer 304 to a
+    request that presents them; `drop` closes the connection without a word;
+    `stream` sends no Content-Length and ends the body by closing."""
+
     body: bytes = b""
     status: int = 200
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/xml"})
     delay: float = 0.0
     chunks: int = 1
+    chunk_delay: float = 0.0
+    etag: str | None = None
+    last_modified: str | None = None
+    drop: bool = False
+    stream: bool = False
+
+
+@dataclass
+class Seen:
+    """One request as the server saw it."""
+
+    path: str
+    headers: dict[str, str]
+    at: float
 
 
 @dataclass
 class FeedServer:
-    """A real HTTP server on 127.0.0.1; tests add routes and read the request log."""
+    """A real HTTP server on 127.0.0.1; tests add routes and read the request log.
+
+    A path may hold several routes: each request takes the next, and the last
+    one answers every request after it (for "500, then success").
+    """
 
     base: str
-    routes: dict[str, Route]
-    requests: list[tuple[str, dict[str, str]]]
+    routes: dict[str, list[Route]]
+    seen: list[Seen]
+    busy: dict[str, int] = field(default_factory=lambda: {"now": 0, "most": 0})
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
 
     def add(self, path: str, body: bytes = b"", **options: object) -> str:
-        self.routes[path] = Route(body=body, **options)  # type: ignore[arg-type]
+        self.routes[path] = [Route(body=body, **options)]  # type: ignore[arg-type]
+        return self.url(path)
+
+    def add_sequence(self, path: str, *routes: Route) -> str:
+        self.routes[path] = list(routes)
         return self.url(path)
 
     def add_gzip(self, path: str, body: bytes) -> str:
         headers = {"Content-Type": "application/xml", "Content-Encoding": "gzip"}
         return self.add(path, gzip.compress(body), headers=headers)
 
+    def hits(self, path: str) -> list[Seen]:
+        return [request for request in self.seen if request.path == path]
+
+    @property
+    def requests(self) -> list[tuple[str, dict[str, str]]]:
+        return [(request.path, request.headers) for request in self.seen]
+
 
 class _ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
 
 
 @pytest.fixture
 def feed_server() -> Iterator[FeedServer]:
-    routes: dict[str, Route] = {}
-    requests: list[tuple[str, dict[str, str]]] = []
+    routes: dict[str, list[Route]] = {}
+    seen: list[Seen] = []
+    busy = {"now": 0, "most": 0}
+    lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            requests.append((self.path, dict(self.headers.items())))
-            route = routes.get(self.path)
+            with lock:
+                seen.append(Seen(self.path, dict(self.headers.items()), time.monotonic()))
+                busy["now"] += 1
+                busy["most"] = max(busy["most"], busy["now"])
+                queue = routes.get(self.path)
+                route = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else None
+            try:
+                self._answer(route)
+            finally:
+                with lock:
+                    busy["now"] -= 1
+
+        def _answer(self, route: Route | None) -> None:
             if route is None:
-                self.send_error(404, "no such route")
+                self.send_error(404)
                 return
             time.sleep(route.delay)
+            if route.drop:
+                self.close_connection = True
+                return
+            if (route.etag and self.headers.get("If-None-Match") == route.etag) or (
+                route.last_modified
+                and self.headers.get("If-Modified-Since") == route.last_modified
+            ):
+                self.send_response(304)
+                self.end_headers()
+                return
             self.send_response(route.status)
             for name, value in route.headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(route.body)))
+            if route.etag:
+                self.send_header("ETag", route.etag)
+            if route.last_modified:
+                self.send_header("Last-Modified", route.last_modified)
+            if not route.stream:
+                self.send_header("Content-Length", str(len(route.body)))
             self.end_headers()
             step = max(1, len(route.body) // route.chunks)
             try:
                 for start in range(0, len(route.body), step):
                     self.wfile.write(route.body[start : start + step])
+                    self.wfile.flush()
+                    time.sleep(route.chunk_delay)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up, as it is allowed to
 
@@ -131,10 +196,10 @@ def feed_server() -> Iterator[FeedServer]:
             pass
 
     server = _ThreadingServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield FeedServer(f"http://127.0.0.1:{server.server_address[1]}", routes, requests)
+        yield FeedServer(f"http://127.0.0.1:{server.server_address[1]}", routes, seen, busy)
     finally:
         server.shutdown()
         server.server_close()

@@ -14,18 +14,29 @@ from digest.cli import cli
 
 from .conftest import ROOT, SAMPLE_OPML, write_config
 
-COMMANDS = sorted(cli.commands)
+
+def all_commands(group: click.Group = cli, prefix: str = "") -> dict[str, click.Command]:
+    """Every command by its full name ("run", "feeds", "feeds add"...)."""
+    found: dict[str, click.Command] = {}
+    for name, command in group.commands.items():
+        found[prefix + name] = command
+        if isinstance(command, click.Group):
+            found.update(all_commands(command, f"{prefix}{name} "))
+    return found
+
+
+COMMANDS = sorted(all_commands())
 
 
 def test_there_are_commands() -> None:
-    assert {"run", "update", "build"} <= set(COMMANDS)
+    assert {"run", "update", "build", "feeds", "feeds add"} <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
-    command = cli.commands[name]
+    command = all_commands()[name]
     assert command.help and len(command.help.strip()) > 20
-    result = CliRunner().invoke(cli, [name, "--help"])
+    result = CliRunner().invoke(cli, [*name.split(), "--help"])
     assert result.exit_code == 0
     assert "--config" in result.output
     readme = (ROOT / "README.md").read_text("utf-8")
@@ -33,7 +44,7 @@ def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
 
 
 def test_every_option_has_help() -> None:
-    for command in cli.commands.values():
+    for command in all_commands().values():
         for param in command.params:
             if isinstance(param, click.Option):
                 assert param.help, f"{command.name} {param.opts} has no help"

@@ -1,59 +1,222 @@
-"""Fetching from a real HTTP server on 127.0.0.1: good, slow, failing, huge feeds."""
+"""Fetching from a real HTTP server on 127.0.0.1: what publishers really do.
+
+Waits between retries go through an injected `sleep` that records them, so
+the tests see how long press-digest would wait without waiting that long.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from digest import fetch
-from digest.errors import FeedError
-from digest.types import FeedSource
+from digest.config import FetchSettings
+from digest.errors import FeedError, FeedGone
+from digest.fetch import Fetcher, FetchRequest, parse_retry_after
+from digest.types import FeedSource, FetchResult
 
-from .conftest import ROOT, FeedServer
+from .conftest import ROOT, FeedServer, Route
 
 SAMPLE = (ROOT / "feeds/sample/mekong-dispatch.rss").read_bytes()
+FAST = FetchSettings(
+    timeout=3, feed_timeout=10, max_bytes=1_000_000, user_agent="press-digest-test/1", backoff=0.5
+)
 
 
-def get(url: str, *, timeout: float = 5, max_bytes: int = 1_000_000):  # type: ignore[no-untyped-def]
-    with fetch.open_client(timeout=timeout, user_agent="press-digest-test/1") as client:
-        return fetch.fetch_source(FeedSource(url=url), client, max_bytes=max_bytes)
+class Waits(list[float]):
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def fetch_all(
+    urls: list[str], settings: FetchSettings = FAST, waits: Waits | None = None, **request: str
+) -> list[FetchResult | FeedError]:
+    """Fetch every URL in one run; each result or the error it raised."""
+
+    async def run() -> list[FetchResult | FeedError]:
+        async with Fetcher(settings, sleep=waits if waits is not None else Waits()) as fetcher:
+            jobs = [
+                fetcher.fetch(FetchRequest(FeedSource(url=url), url, **request)) for url in urls
+            ]
+            return list(await asyncio.gather(*jobs, return_exceptions=True))  # type: ignore[arg-type]
+
+    results = asyncio.run(run())
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, FeedError):
+            raise result
+    return results
+
+
+def get(
+    url: str, settings: FetchSettings = FAST, waits: Waits | None = None, **request: str
+) -> FetchResult:
+    result = fetch_all([url], settings, waits, **request)[0]
+    if isinstance(result, FeedError):
+        raise result
+    return result
 
 
 def test_a_feed_is_downloaded_with_our_user_agent(feed_server: FeedServer) -> None:
     result = get(feed_server.add("/feed.xml", SAMPLE))
-    assert result.content == SAMPLE
+    assert result.content == SAMPLE and result.status == 200
     assert result.header("content-type") == "application/xml"
-    assert feed_server.requests[0][1]["User-Agent"] == "press-digest-test/1"
+    assert feed_server.seen[0].headers["User-Agent"] == "press-digest-test/1"
 
 
-def test_a_server_error_names_the_feed_and_status(feed_server: FeedServer) -> None:
+def test_a_feed_can_have_its_own_user_agent(feed_server: FeedServer) -> None:
+    url = feed_server.add("/picky.xml", SAMPLE)
+
+    async def run() -> FetchResult:
+        async with Fetcher(FAST) as fetcher:
+            source = FeedSource(url=url, user_agent="Mozilla/5.0 (press office)")
+            return await fetcher.fetch(FetchRequest(source, url))
+
+    asyncio.run(run())
+    assert feed_server.seen[0].headers["User-Agent"] == "Mozilla/5.0 (press office)"
+
+
+def test_etag_and_last_modified_make_a_second_fetch_a_304(feed_server: FeedServer) -> None:
+    stamp = "Tue, 24 Nov 2026 06:00:00 GMT"
+    url = feed_server.add("/cond.xml", SAMPLE, etag='"v1"', last_modified=stamp)
+    first = get(url)
+    assert first.header("etag") == '"v1"' and first.header("last-modified") == stamp
+    second = get(url, etag='"v1"', last_modified=stamp)
+    assert second.not_modified and second.content == b""
+    assert feed_server.seen[1].headers["If-None-Match"] == '"v1"'
+    assert feed_server.seen[1].headers["If-Modified-Since"] == stamp
+
+
+def test_last_modified_alone_is_enough_for_a_304(feed_server: FeedServer) -> None:
+    stamp = "Tue, 24 Nov 2026 06:00:00 GMT"
+    url = feed_server.add("/lm.xml", SAMPLE, last_modified=stamp)
+    assert get(url, last_modified=stamp).not_modified
+
+
+def test_a_permanent_redirect_reports_the_new_address(feed_server: FeedServer) -> None:
+    target = feed_server.add("/new.xml", SAMPLE)
+    for status in (301, 308):
+        moved = feed_server.add(f"/old-{status}.xml", status=status, headers={"Location": target})
+        result = get(moved)
+        assert result.content == SAMPLE and result.url == target and result.moved_to == target
+
+
+def test_a_temporary_redirect_keeps_the_listed_address(feed_server: FeedServer) -> None:
+    target = feed_server.add("/today.xml", SAMPLE)
+    for status in (302, 307):
+        hop = feed_server.add(f"/tmp-{status}.xml", status=status, headers={"Location": target})
+        result = get(hop)
+        assert result.content == SAMPLE and result.moved_to is None
+
+
+def test_only_the_permanent_part_of_a_chain_counts(feed_server: FeedServer) -> None:
+    final = feed_server.add("/final.xml", SAMPLE)
+    middle = feed_server.add("/middle.xml", status=302, headers={"Location": final})
+    first = feed_server.add("/first.xml", status=301, headers={"Location": "/middle.xml"})
+    result = get(first)
+    assert result.moved_to == middle and result.url == final
+
+
+def test_a_redirect_loop_is_named(feed_server: FeedServer) -> None:
+    feed_server.add("/a.xml", status=302, headers={"Location": "/b.xml"})
+    url_b = feed_server.add("/b.xml", status=302, headers={"Location": "/a.xml"})
+    with pytest.raises(FeedError, match="redirect loop at .*/a.xml"):
+        get(feed_server.url("/a.xml"))
+    assert url_b
+
+
+def test_a_missing_feed_is_a_404_error_without_retries(feed_server: FeedServer) -> None:
+    with pytest.raises(FeedError, match="HTTP 404"):
+        get(feed_server.url("/nothing-here.xml"))
+    assert len(feed_server.seen) == 1
+
+
+def test_410_gone_is_its_own_error(feed_server: FeedServer) -> None:
+    url = feed_server.add("/closed.xml", b"gone", status=410)
+    with pytest.raises(FeedGone, match="410 Gone"):
+        get(url)
+
+
+def test_a_server_error_then_success_is_retried_with_backoff(feed_server: FeedServer) -> None:
+    url = feed_server.add_sequence(
+        "/flaky.xml", Route(b"oops", status=500), Route(b"oops", status=502), Route(SAMPLE)
+    )
+    waits = Waits()
+    assert get(url, waits=waits).content == SAMPLE
+    assert waits == [0.5, 1.0]
+    assert len(feed_server.hits("/flaky.xml")) == 3
+
+
+def test_a_server_that_keeps_failing_gives_up_after_the_retries(feed_server: FeedServer) -> None:
     url = feed_server.add("/down.xml", b"oops", status=503)
     with pytest.raises(FeedError) as caught:
         get(url)
-    assert str(caught.value) == f"{url}: HTTP 503 Service Unavailable"
+    assert str(caught.value) == f"{url}: HTTP 503 Service Unavailable (3 tries)"
+    assert len(feed_server.hits("/down.xml")) == 3
 
 
-def test_a_missing_feed_is_a_404_error(feed_server: FeedServer) -> None:
-    with pytest.raises(FeedError, match="HTTP 404"):
-        get(feed_server.url("/nothing-here.xml"))
+def test_429_waits_as_long_as_retry_after_says(feed_server: FeedServer) -> None:
+    url = feed_server.add_sequence(
+        "/busy.xml", Route(status=429, headers={"Retry-After": "7"}), Route(SAMPLE)
+    )
+    waits = Waits()
+    assert get(url, waits=waits).content == SAMPLE
+    assert waits == [7.0]
 
 
-def test_a_slow_feed_times_out(feed_server: FeedServer) -> None:
+def test_a_retry_after_past_the_limit_fails_without_waiting(feed_server: FeedServer) -> None:
+    url = feed_server.add("/later.xml", status=503, headers={"Retry-After": "86400"})
+    waits = Waits()
+    with pytest.raises(FeedError, match=r"wait 86400 s, more than fetch.max_retry_after"):
+        get(url, waits=waits)
+    assert waits == [] and len(feed_server.hits("/later.xml")) == 1
+
+
+def test_retry_after_as_an_http_date() -> None:
+    now = datetime(2026, 11, 25, 6, 0, 0, tzinfo=UTC)
+    assert parse_retry_after("Wed, 25 Nov 2026 06:00:30 GMT", now) == 30.0
+    assert parse_retry_after("120", now) == 120.0
+    assert parse_retry_after("soon", now) is None
+
+
+def test_a_dropped_connection_is_retried(feed_server: FeedServer) -> None:
+    url = feed_server.add_sequence("/drop.xml", Route(drop=True), Route(SAMPLE))
+    assert get(url).content == SAMPLE
+    assert len(feed_server.hits("/drop.xml")) == 2
+
+
+def test_a_slow_response_times_out(feed_server: FeedServer) -> None:
     url = feed_server.add("/slow.xml", SAMPLE, delay=2.0)
     with pytest.raises(FeedError, match="timed out"):
-        get(url, timeout=0.3)
+        get(url, dataclasses.replace(FAST, timeout=0.3))
 
 
-def test_a_huge_feed_is_cut_off_at_the_limit(feed_server: FeedServer) -> None:
+def test_a_body_that_trickles_in_hits_the_total_time_for_the_feed(
+    feed_server: FeedServer,
+) -> None:
+    # Each chunk arrives before the read timeout, so only the total can stop it.
+    url = feed_server.add("/drip.xml", SAMPLE, chunks=40, chunk_delay=0.1)
+    with pytest.raises(FeedError, match=r"gave up after 0.8 s in all \(fetch.feed_timeout\)"):
+        get(url, dataclasses.replace(FAST, timeout=1, feed_timeout=0.8))
+
+
+def test_a_huge_declared_body_is_refused_before_reading(feed_server: FeedServer) -> None:
     url = feed_server.add("/huge.xml", b"<rss>" + b" " * 3_000_000, chunks=30)
-    with pytest.raises(FeedError, match="larger than the 1,000,000-byte limit"):
+    with pytest.raises(FeedError, match="3,000,005 bytes, larger than the 1,000,000-byte limit"):
+        get(url)
+
+
+def test_a_huge_streamed_body_is_cut_off_at_the_limit(feed_server: FeedServer) -> None:
+    url = feed_server.add("/stream.xml", b"<rss>" + b" " * 3_000_000, chunks=30, stream=True)
+    with pytest.raises(FeedError, match="feed is larger than the 1,000,000-byte limit"):
         get(url)
 
 
 def test_a_gzip_bomb_is_measured_after_decompression(feed_server: FeedServer) -> None:
     url = feed_server.add_gzip("/bomb.xml", b"<rss>" + b"A" * 50_000_000)
-    with pytest.raises(FeedError, match="larger than"):
+    with pytest.raises(FeedError, match="feed is larger than"):
         get(url)
 
 
@@ -61,11 +224,24 @@ def test_a_compressed_feed_is_decompressed(feed_server: FeedServer) -> None:
     assert get(feed_server.add_gzip("/small.xml", SAMPLE)).content == SAMPLE
 
 
-def test_redirects_are_followed(feed_server: FeedServer) -> None:
-    target = feed_server.add("/new.xml", SAMPLE)
-    moved = feed_server.add("/old.xml", b"", status=301, headers={"Location": target})
-    result = get(moved)
-    assert result.url == target and result.content == SAMPLE
+def test_an_encoding_we_did_not_ask_for_is_an_error(feed_server: FeedServer) -> None:
+    url = feed_server.add("/br.xml", b"xx", headers={"Content-Encoding": "br"})
+    with pytest.raises(FeedError, match="unsupported Content-Encoding 'br'"):
+        get(url)
+
+
+def test_no_more_than_per_host_requests_at_once(feed_server: FeedServer) -> None:
+    urls = [feed_server.add(f"/f{n}.xml", SAMPLE, delay=0.2) for n in range(6)]
+    results = fetch_all(urls, dataclasses.replace(FAST, per_host=2))
+    assert all(isinstance(result, FetchResult) for result in results)
+    assert feed_server.busy["most"] == 2
+
+
+def test_the_same_feed_is_fetched_once_per_run(feed_server: FeedServer) -> None:
+    url = feed_server.add("/twice.xml", SAMPLE, delay=0.1)
+    results = fetch_all([url, url])
+    assert [r.content for r in results if isinstance(r, FetchResult)] == [SAMPLE, SAMPLE]
+    assert len(feed_server.hits("/twice.xml")) == 1
 
 
 def test_local_files_and_their_absence(tmp_path: Path) -> None:

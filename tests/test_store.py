@@ -146,3 +146,39 @@ def test_an_item_moved_onto_another_items_link_does_not_merge_them(fresh_store: 
     assert by_guid["g2"].title == "Two, edited"
     assert by_guid["g2"].canonical_url == "https://a.example/2"
     assert by_guid["g1"].canonical_url == "https://a.example/1"
+
+
+def test_a_feed_that_rewrites_its_guids_does_not_deliver_old_items_again(
+    fresh_store: Store,
+) -> None:
+    when = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    first = [
+        parsed("old-1", "https://a.example/1", "Union leader jailed", published=when),
+        parsed("old-2", "https://a.example/2?id=2", "Land activists evicted", published=when),
+    ]
+    assert upsert(fresh_store, FEED_A, *first).new == 2
+    # New GUIDs everywhere; one link changed too, but its title and date did not.
+    rewritten = [
+        parsed("tag:a,2026:1", "https://a.example/1", "Union leader jailed", published=when),
+        parsed(
+            "tag:a,2026:2",
+            "https://a.example/2?id=2&v=2",
+            "Land activists evicted",
+            published=when,
+        ),
+    ]
+    counts = upsert(fresh_store, FEED_A, *rewritten)
+    assert (counts.new, counts.updated) == (0, 2)
+    assert {item.guid for item in fresh_store.items()} == {"tag:a,2026:1", "tag:a,2026:2"}
+    # From now on the new GUIDs match directly.
+    assert upsert(fresh_store, FEED_A, *rewritten).unchanged == 2
+
+
+def test_a_meaningful_query_string_keeps_two_items_apart(fresh_store: Store) -> None:
+    counts = upsert(
+        fresh_store,
+        FEED_A,
+        parsed("1", "https://a.example/article?id=1&utm_source=x", "One"),
+        parsed("2", "https://a.example/article?id=2&utm_source=x", "Two"),
+    )
+    assert counts.new == 2

@@ -1,0 +1,65 @@
+"""The editions built, and which items each placed where."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from ..types import EditionRecord
+from ._base import StoreBase, iso, parse_time
+
+
+class EditionTable(StoreBase):
+    def save_edition(
+        self,
+        *,
+        slug: str,
+        title: str,
+        subject: str,
+        created: datetime,
+        folder: str,
+        placed: Sequence[tuple[int, str]],
+    ) -> int:
+        """Record a built edition and its items (item id, topic) in reading order.
+
+        Building the same edition again replaces the earlier record.
+        """
+        with self.transaction() as db:
+            db.execute("DELETE FROM editions WHERE slug = ?", (slug,))
+            cursor = db.execute(
+                "INSERT INTO editions (slug, title, subject, created_at, folder) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (slug, title, subject, iso(created), folder),
+            )
+            edition_id = int(cursor.lastrowid or 0)
+            db.executemany(
+                "INSERT INTO edition_items (edition_id, item_id, position, topic) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (edition_id, item_id, position, topic)
+                    for position, (item_id, topic) in enumerate(placed)
+                ],
+            )
+        return edition_id
+
+    def editions(self) -> list[EditionRecord]:
+        """Every built edition, newest first."""
+        rows = self._db.execute(
+            """
+            SELECT editions.id, slug, title, subject, created_at, folder,
+                   (SELECT count(*) FROM edition_items WHERE edition_id = editions.id)
+            FROM editions ORDER BY created_at DESC, editions.id DESC
+            """
+        )
+        return [
+            EditionRecord(
+                id=row[0],
+                slug=row[1],
+                title=row[2],
+                subject=row[3],
+                created=parse_time(row[4]),
+                folder=row[5],
+                item_count=row[6],
+            )
+            for row in rows
+        ]

@@ -1,0 +1,173 @@
+"""The items: one row per story, whichever feeds carried it."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..types import FeedSource, Item, ParsedItem
+from ._base import iso, optional_time, parse_time
+from ._sources import SourceTable
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+# The item a parsed entry is, best match first: the feed's own GUID; then its
+# link, from this feed before others; then, for a feed that rewrote its GUIDs,
+# the same title and date in the same feed.
+_MATCH = """
+    SELECT id, source_id, guid, url, title, summary, author, lang, published_at FROM items
+    WHERE (source_id = :source AND guid = :guid)
+       OR canonical_url = :canonical
+       OR (source_id = :source AND title = :title AND published_at = :published)
+    ORDER BY (source_id = :source AND guid = :guid) DESC,
+             canonical_url = :canonical DESC,
+             source_id = :source DESC
+    LIMIT 1
+"""
+
+
+class ItemTable(SourceTable):
+    def upsert_items(
+        self, source: FeedSource, items: Sequence[tuple[ParsedItem, str]], *, now: datetime
+    ) -> UpsertCounts:
+        """Store a feed's items, each with its canonical URL, in one transaction.
+
+        An item already stored is updated in place when its feed changed it
+        (it stays the same item, not a new one); an item first stored from
+        another feed is left as it is.
+        """
+        new = updated = unchanged = 0
+        with self.transaction() as db:
+            source_id = self.source_id(db, source)
+            for parsed, canonical in items:
+                row = db.execute(
+                    _MATCH,
+                    {
+                        "source": source_id,
+                        "guid": parsed.guid,
+                        "canonical": canonical,
+                        "title": parsed.title,
+                        "published": iso(parsed.published),
+                    },
+                ).fetchone()
+                if row is None:
+                    _insert_item(db, source_id, parsed, canonical, now)
+                    new += 1
+                elif row[1] == source_id and _changed(row, parsed):
+                    _update_item(db, row[0], parsed, canonical, now)
+                    updated += 1
+                else:
+                    unchanged += 1
+        return UpsertCounts(new=new, updated=updated, unchanged=unchanged)
+
+    def items(self, *, since: datetime | None = None) -> list[Item]:
+        """Stored items dated at or after `since` (all when None), newest first."""
+        query = """
+            SELECT items.id, sources.url, coalesce(nullif(sources.name, ''), sources.feed_title,
+                   sources.url), guid, items.url, canonical_url, title, summary, published_at,
+                   first_seen_at, updated_at, items.lang
+            FROM items JOIN sources ON sources.id = items.source_id
+            WHERE ? IS NULL OR coalesce(published_at, first_seen_at) >= ?
+            ORDER BY coalesce(published_at, first_seen_at) DESC, items.id DESC
+        """
+        bound = iso(since)
+        return [_item(row) for row in self._db.execute(query, (bound, bound))]
+
+    def count_items(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM items").fetchone()[0])
+
+
+def _insert_item(
+    db: sqlite3.Connection, source_id: int, parsed: ParsedItem, canonical: str, now: datetime
+) -> None:
+    db.execute(
+        """
+        INSERT INTO items (source_id, guid, url, canonical_url, title, summary, author,
+            lang, published_at, first_seen_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        (
+            source_id,
+            parsed.guid,
+            parsed.url,
+            canonical,
+            parsed.title,
+            parsed.summary,
+            parsed.author,
+            parsed.lang,
+            iso(parsed.published),
+            iso(now),
+            iso(now),
+        ),
+    )
+
+
+def _update_item(
+    db: sqlite3.Connection, item_id: int, parsed: ParsedItem, canonical: str, now: datetime
+) -> None:
+    # The GUID follows the feed (so a feed that rewrote its GUIDs matches by
+    # GUID again next time). If the feed moved this item onto a link another
+    # item already has, the old canonical URL stays: two stories must not merge.
+    db.execute(
+        """
+        UPDATE items SET guid = ?, url = ?, title = ?, summary = ?, author = ?, lang = ?,
+            published_at = ?, updated_at = ?,
+            canonical_url = CASE
+                WHEN EXISTS (SELECT 1 FROM items AS other
+                             WHERE other.canonical_url = ? AND other.id != items.id)
+                THEN canonical_url ELSE ? END
+        WHERE id = ?
+        """,
+        (
+            parsed.guid,
+            parsed.url,
+            parsed.title,
+            parsed.summary,
+            parsed.author,
+            parsed.lang,
+            iso(parsed.published),
+            iso(now),
+            canonical,
+            canonical,
+            item_id,
+        ),
+    )
+
+
+def _changed(row: tuple[object, ...], parsed: ParsedItem) -> bool:
+    stored = tuple(row[2:])
+    incoming = (
+        parsed.guid,
+        parsed.url,
+        parsed.title,
+        parsed.summary,
+        parsed.author,
+        parsed.lang,
+        iso(parsed.published),
+    )
+    return stored != incoming
+
+
+def _item(row: tuple[object, ...]) -> Item:
+    return Item(
+        id=int(str(row[0])),
+        source_url=str(row[1]),
+        outlet=str(row[2]),
+        guid=str(row[3]),
+        url=str(row[4]),
+        canonical_url=str(row[5]),
+        title=str(row[6]),
+        summary=str(row[7]),
+        published=optional_time(row[8]),
+        first_seen=parse_time(str(row[9])),
+        updated=parse_time(str(row[10])),
+        lang=str(row[11]) if row[11] else None,
+    )

@@ -1,0 +1,112 @@
+"""The schema as numbered migrations, and opening a file safely.
+
+`PRAGMA user_version` counts the migrations applied; `PRAGMA application_id`
+marks the file as ours, so a foreign database is refused rather than altered,
+and a database from a newer press-digest is refused rather than damaged.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..errors import StoreError
+
+APPLICATION_ID = 0x50524447  # "PRDG"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: sources, items, editions
+    """
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        lang TEXT,
+        feed_title TEXT,
+        last_fetched_at TEXT,
+        last_error TEXT,
+        last_warning TEXT
+    );
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources (id),
+        guid TEXT NOT NULL,
+        url TEXT NOT NULL,
+        canonical_url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        author TEXT NOT NULL DEFAULT '',
+        lang TEXT,
+        published_at TEXT,
+        first_seen_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (source_id, guid)
+    );
+    CREATE UNIQUE INDEX items_by_canonical_url ON items (canonical_url);
+    CREATE INDEX items_by_date ON items (coalesce(published_at, first_seen_at));
+    CREATE TABLE editions (
+        id INTEGER PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        folder TEXT NOT NULL
+    );
+    CREATE TABLE edition_items (
+        edition_id INTEGER NOT NULL REFERENCES editions (id) ON DELETE CASCADE,
+        item_id INTEGER NOT NULL REFERENCES items (id),
+        position INTEGER NOT NULL,
+        topic TEXT NOT NULL,
+        PRIMARY KEY (edition_id, item_id)
+    );
+    """,
+    # 2: per-feed fetch state (conditional GET, moves) and health
+    """
+    ALTER TABLE sources ADD COLUMN user_agent TEXT;
+    ALTER TABLE sources ADD COLUMN listed INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE sources ADD COLUMN fetch_url TEXT;
+    ALTER TABLE sources ADD COLUMN etag TEXT;
+    ALTER TABLE sources ADD COLUMN last_modified TEXT;
+    ALTER TABLE sources ADD COLUMN content_hash TEXT;
+    ALTER TABLE sources ADD COLUMN last_status TEXT;
+    ALTER TABLE sources ADD COLUMN last_ok_at TEXT;
+    ALTER TABLE sources ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN items_seen INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN last_new_item_at TEXT;
+    ALTER TABLE sources ADD COLUMN disabled_at TEXT;
+    CREATE INDEX items_by_source_title ON items (source_id, title);
+    """,
+)
+
+
+def prepare(db: sqlite3.Connection, path: str) -> None:
+    """Check the file is ours (or empty), then bring its schema up to date."""
+    try:
+        application_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        has_tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(path, f"not a press-digest database ({exc})") from exc
+    if has_tables and application_id != APPLICATION_ID:
+        raise StoreError(path, "not a press-digest database; refusing to change it")
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            path, f"database schema {version} is newer than this press-digest ({len(MIGRATIONS)})"
+        )
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA foreign_keys = ON")
+    for number in range(version + 1, len(MIGRATIONS) + 1):
+        _migrate(db, path, number)
+
+
+def _migrate(db: sqlite3.Connection, path: str, number: int) -> None:
+    script = MIGRATIONS[number - 1]
+    try:
+        db.executescript(
+            f"BEGIN IMMEDIATE;\n{script}\n"
+            f"PRAGMA application_id = {APPLICATION_ID};\n"
+            f"PRAGMA user_version = {number};\nCOMMIT;"
+        )
+    except sqlite3.Error as exc:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise StoreError(path, f"migration {number} failed: {exc}") from exc

@@ -1,0 +1,161 @@
+"""The feeds: the list the editor keeps, and what each fetch left behind."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+
+from ..types import FeedHealth, FeedSource, FeedState, UpdateStatus
+from ._base import StoreBase, iso, optional_time
+
+FAILED = ("failed", "gone")
+REACHED = ("ok", "not-modified")
+
+
+class SourceTable(StoreBase):
+    def sync_sources(self, sources: Sequence[FeedSource]) -> None:
+        """Make the stored sources follow the feed list.
+
+        A feed taken off the list is kept, unlisted, with its items: nothing
+        already collected is lost, and putting it back restores its history.
+        """
+        with self.transaction() as db:
+            db.execute("UPDATE sources SET listed = 0 WHERE url NOT LIKE 'editor:%'")
+            for source in sources:
+                db.execute(
+                    """
+                    INSERT INTO sources (url, name, lang, user_agent) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (url) DO UPDATE SET name = excluded.name, lang = excluded.lang,
+                        user_agent = excluded.user_agent, listed = 1
+                    """,
+                    (source.url, source.name, source.lang, source.user_agent),
+                )
+
+    def source_id(self, db: sqlite3.Connection, source: FeedSource) -> int:
+        row = db.execute("SELECT id FROM sources WHERE url = ?", (source.url,)).fetchone()
+        if row is not None:
+            return int(row[0])
+        cursor = db.execute(
+            "INSERT INTO sources (url, name, lang, user_agent, listed) VALUES (?, ?, ?, ?, 0)",
+            (source.url, source.name, source.lang, source.user_agent),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def feed_states(self) -> dict[str, FeedState]:
+        """For each stored feed (by listed URL): where to fetch it and its validators."""
+        rows = self._db.execute(
+            "SELECT url, coalesce(fetch_url, url), etag, last_modified, content_hash, "
+            "disabled_at IS NOT NULL FROM sources"
+        )
+        return {
+            row[0]: FeedState(
+                fetch_url=row[1],
+                etag=row[2],
+                last_modified=row[3],
+                content_hash=row[4],
+                disabled=bool(row[5]),
+            )
+            for row in rows
+        }
+
+    def record_fetch(
+        self,
+        source: FeedSource,
+        *,
+        now: datetime,
+        status: UpdateStatus,
+        error: str | None = None,
+        warning: str | None = None,
+        feed_title: str | None = None,
+        validators: tuple[str | None, str | None, str | None] | None = None,
+        moved_to: str | None = None,
+        items_seen: int | None = None,
+        new_items: int = 0,
+    ) -> None:
+        """Remember how one fetch went.
+
+        `validators` (ETag, Last-Modified, content hash) replace the stored
+        ones when given: only a fully stored response may set them, or the
+        next run would skip content it never saw.
+        """
+        etag, last_modified, content_hash = validators or (None, None, None)
+        stamp = iso(now)
+        with self.transaction() as db:
+            db.execute(
+                f"""
+                UPDATE sources SET
+                    last_fetched_at = :now, last_status = :status, last_error = :error,
+                    last_warning = :warning, feed_title = coalesce(:title, feed_title),
+                    consecutive_failures = CASE WHEN :status IN {FAILED}
+                        THEN consecutive_failures + 1 ELSE 0 END,
+                    last_ok_at = CASE WHEN :status IN {REACHED} THEN :now ELSE last_ok_at END,
+                    etag = CASE WHEN :set_validators THEN :etag ELSE etag END,
+                    last_modified = CASE WHEN :set_validators
+                        THEN :last_modified ELSE last_modified END,
+                    content_hash = CASE WHEN :set_validators
+                        THEN :content_hash ELSE content_hash END,
+                    fetch_url = coalesce(:moved_to, fetch_url),
+                    items_seen = coalesce(:items_seen, items_seen),
+                    last_new_item_at = CASE WHEN :new_items > 0
+                        THEN :now ELSE last_new_item_at END,
+                    disabled_at = CASE WHEN :status = 'gone' THEN :now ELSE disabled_at END
+                WHERE url = :url
+                """,
+                {
+                    "now": stamp,
+                    "status": status,
+                    "error": error,
+                    "warning": warning,
+                    "title": feed_title,
+                    "set_validators": validators is not None,
+                    "etag": etag,
+                    "last_modified": last_modified,
+                    "content_hash": content_hash,
+                    "moved_to": moved_to,
+                    "items_seen": items_seen,
+                    "new_items": new_items,
+                    "url": source.url,
+                },
+            )
+
+    def enable_source(self, url: str) -> bool:
+        """Clear a feed's disabled mark (after a 410); False if it is not stored."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE sources SET disabled_at = NULL, consecutive_failures = 0, "
+                "fetch_url = NULL, etag = NULL, last_modified = NULL, content_hash = NULL "
+                "WHERE url = ?",
+                (url,),
+            )
+        return cursor.rowcount > 0
+
+    def feed_health(self) -> list[FeedHealth]:
+        """Every listed feed with its fetch history, in the order they were added."""
+        rows = self._db.execute(
+            """
+            SELECT url, name, lang, user_agent, coalesce(fetch_url, url), last_status,
+                   last_fetched_at, last_ok_at, last_error, last_warning,
+                   consecutive_failures, items_seen,
+                   (SELECT count(*) FROM items WHERE items.source_id = sources.id),
+                   last_new_item_at, disabled_at IS NOT NULL
+            FROM sources WHERE listed = 1 ORDER BY id
+            """
+        )
+        return [
+            FeedHealth(
+                source=FeedSource(url=row[0], name=row[1], lang=row[2], user_agent=row[3]),
+                fetch_url=row[4],
+                status=row[5],
+                last_fetched=optional_time(row[6]),
+                last_ok=optional_time(row[7]),
+                last_error=row[8],
+                last_warning=row[9],
+                consecutive_failures=row[10],
+                items_seen=row[11],
+                items_stored=row[12],
+                last_new_item=optional_time(row[13]),
+                disabled=bool(row[14]),
+            )
+            for row in rows
+        ]

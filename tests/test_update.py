@@ -1,0 +1,299 @@
+"""`Digest.update` against a real HTTP server: what the editor sees per feed.
+
+Every test runs good feeds beside the broken ones and checks that the good
+ones were stored all the same.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import cli
+from digest.config import load_config
+from digest.core import PROCESS_POOL_MIN_FEEDS, Digest, open_digest
+from digest.types import FeedUpdate
+
+from .conftest import ROOT, FeedServer, Route, write_config
+
+SAMPLE_RSS = (ROOT / "feeds/sample/mekong-dispatch.rss").read_bytes()
+SAMPLE_ATOM = (ROOT / "feeds/sample/phnom-penh-observer.atom").read_bytes()
+RSS_ITEMS = SAMPLE_RSS.count(b"<item>")
+ATOM_ITEMS = SAMPLE_ATOM.count(b"<entry>")
+FAST_FETCH = """
+[fetch]
+timeout = 1
+feed_timeout = 5
+max_bytes = 2000000
+backoff = 0.01
+max_retry_after = 1
+failing_after = 2
+silent_after_days = 10
+"""
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [
+<!ENTITY lol "lol">
+<!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<rss version="2.0"><channel><title>t</title>
+<item><title>&lol3;</title><link>https://laughs.example/a</link></item></channel></rss>"""
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<rss version="2.0"><channel><title>t</title>
+<item><title>Leak &secret;</title><link>https://xxe.example/a</link></item></channel></rss>"""
+
+# Declared UTF-8, written in Latin-1: the "é" is the single byte 0xE9.
+WRONG_ENCODING = (
+    '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Le Courrier</title>'
+    "<item><title>Un syndicaliste libéré</title><link>https://courrier.example/a</link>"
+    "<guid>c-1</guid></item></channel></rss>"
+).encode("latin-1")
+
+HTML_PAGE = b"""<!DOCTYPE html><html><head><title>News</title>
+<link rel="alternate" type="application/rss+xml" href="https://news.example/rss.xml">
+</head><body><p>Welcome</p></body></html>"""
+
+
+def opml_for(folder: Path, urls: dict[str, str]) -> Path:
+    outlines = "".join(f'<outline text="{name}" xmlUrl="{url}"/>' for name, url in urls.items())
+    path = folder / "feeds.opml"
+    path.write_text(f'<opml version="2.0"><head/><body>{outlines}</body></opml>', "utf-8")
+    return path
+
+
+def open_with(tmp_path: Path, urls: dict[str, str]) -> Digest:
+    config = write_config(tmp_path, opml_for(tmp_path, urls), FAST_FETCH)
+    return open_digest(load_config(config))
+
+
+def by_name(updates: list[FeedUpdate]) -> dict[str, FeedUpdate]:
+    return {update.source.name: update for update in updates}
+
+
+def test_one_run_through_every_kind_of_broken_feed(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    urls = {
+        "good-rss": feed_server.add("/good.rss", SAMPLE_RSS),
+        "good-atom": feed_server.add("/good.atom", SAMPLE_ATOM),
+        "missing": feed_server.url("/missing.xml"),
+        "gone": feed_server.add("/gone.xml", status=410),
+        "html": feed_server.add("/page.html", HTML_PAGE, headers={"Content-Type": "text/html"}),
+        "empty": feed_server.add("/empty.xml", b""),
+        "laughs": feed_server.add("/laughs.xml", BILLION_LAUGHS),
+        "xxe": feed_server.add("/xxe.xml", EXTERNAL_ENTITY),
+        "latin1": feed_server.add("/latin1.xml", WRONG_ENCODING),
+        "truncated": feed_server.add("/cut.xml", SAMPLE_RSS[: len(SAMPLE_RSS) // 2]),
+        "slow": feed_server.add("/slow.xml", SAMPLE_RSS, delay=3),
+        "huge": feed_server.add("/huge.xml", b"<rss>" + b" " * 3_000_000),
+        "flaky": feed_server.add_sequence(
+            "/flaky.xml", Route(status=500), Route(SAMPLE_RSS.replace(b"mekong", b"flaky"))
+        ),
+        "busy": feed_server.add_sequence(
+            "/busy.xml", Route(status=429, headers={"Retry-After": "1"}), Route(SAMPLE_ATOM)
+        ),
+    }
+    with open_with(tmp_path, urls) as digest:
+        results = by_name(digest.update())
+        stored = digest.store.items()
+
+    assert list(results) == list(urls), "one result per feed, in list order"
+    assert results["good-rss"].new == RSS_ITEMS and results["good-atom"].new == ATOM_ITEMS
+    assert results["flaky"].status == "ok" and results["flaky"].new == RSS_ITEMS
+    # The Atom feed came back after a 429; its items were already stored from good-atom.
+    assert results["busy"].status == "ok" and results["busy"].new == 0
+    assert results["latin1"].status == "ok"
+    assert results["truncated"].status == "ok" and results["truncated"].warning
+    assert "Un syndicaliste libéré" in {item.title for item in stored}
+    errors = {name: result.error for name, result in results.items() if result.error}
+    assert errors == {
+        "missing": "HTTP 404 Not Found",
+        "gone": "HTTP 410 Gone: the publisher has removed this feed",
+        "html": "got an HTML page, not a feed; the page names a feed at https://news.example/rss.xml",
+        "empty": "empty response",
+        "laughs": errors["laughs"],
+        "xxe": errors["xxe"],
+        "slow": "timed out (ReadTimeout)",
+        "huge": "response is 3,000,005 bytes, "
+        "larger than the 2,000,000-byte limit (fetch.max_bytes)",
+    }
+    for hostile in ("laughs", "xxe"):
+        assert "declares XML entities" in errors[hostile]
+    assert results["gone"].status == "gone"
+    assert not any("passwd" in item.title or "lol" in item.title for item in stored)
+    assert len(stored) == RSS_ITEMS * 2 + ATOM_ITEMS + 1
+
+
+def test_a_truncated_feed_keeps_what_could_be_read_or_says_why(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    cut = SAMPLE_RSS[: SAMPLE_RSS.index(b"</item>", len(SAMPLE_RSS) // 2) + 7]
+    urls = {"cut": feed_server.add("/cut.xml", cut)}
+    with open_with(tmp_path, urls) as digest:
+        result = digest.update()[0]
+    assert result.status == "ok" and 0 < result.new < RSS_ITEMS
+    assert result.warning and result.warning.startswith("feed is not well-formed")
+
+
+def test_a_second_run_asks_with_validators_and_parses_nothing(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    local = ROOT / "feeds/sample/rights-bulletin.atom"
+    urls = {
+        "etag": feed_server.add("/etag.xml", SAMPLE_RSS, etag='"abc"'),
+        "no-validators": feed_server.add("/plain.atom", SAMPLE_ATOM),
+        "file": local.as_uri(),
+    }
+    with open_with(tmp_path, urls) as digest:
+        first = by_name(digest.update())
+        count = digest.store.count_items()
+        second = by_name(digest.update())
+        assert digest.store.count_items() == count
+    assert {r.status for r in first.values()} == {"ok"}
+    assert {name: r.status for name, r in second.items()} == {
+        "etag": "not-modified",
+        "no-validators": "not-modified",
+        "file": "not-modified",
+    }
+    assert feed_server.hits("/etag.xml")[1].headers["If-None-Match"] == '"abc"'
+
+
+def test_a_feed_that_changes_is_parsed_again(feed_server: FeedServer, tmp_path: Path) -> None:
+    urls = {"feed": feed_server.add("/feed.xml", SAMPLE_RSS)}
+    with open_with(tmp_path, urls) as digest:
+        digest.update()
+        changed = SAMPLE_RSS.replace(b"Union leader jailed", b"Union leader sentenced", 1)
+        feed_server.add("/feed.xml", changed)
+        result = digest.update()[0]
+    assert result.status == "ok" and result.updated == 1 and result.new == 0
+
+
+def test_a_gone_feed_is_disabled_until_enabled(feed_server: FeedServer, tmp_path: Path) -> None:
+    urls = {
+        "gone": feed_server.add("/gone.xml", status=410),
+        "ok": feed_server.add("/ok", SAMPLE_RSS),
+    }
+    with open_with(tmp_path, urls) as digest:
+        assert by_name(digest.update())["gone"].status == "gone"
+        again = by_name(digest.update())
+        assert again["gone"].status == "disabled" and again["gone"].ok
+        assert len(feed_server.hits("/gone.xml")) == 1
+        health = {feed.source.name: feed for feed in digest.feed_health()}
+        assert health["gone"].flags == ("disabled",)
+        assert "digest feeds enable" in health["gone"].notes[0]
+        feed_server.add("/gone.xml", SAMPLE_ATOM)
+        digest.enable_feed(urls["gone"])
+        assert by_name(digest.update())["gone"].new == ATOM_ITEMS
+
+
+def test_a_permanent_move_is_followed_from_then_on(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    target = feed_server.add("/new-home.xml", SAMPLE_RSS)
+    urls = {"moved": feed_server.add("/old-home.xml", status=301, headers={"Location": target})}
+    with open_with(tmp_path, urls) as digest:
+        assert digest.update()[0].moved_to == target
+        digest.update()
+        health = digest.feed_health()[0]
+    assert len(feed_server.hits("/old-home.xml")) == 1
+    assert len(feed_server.hits("/new-home.xml")) == 2
+    assert health.fetch_url == target and "moved" in health.flags
+
+
+def test_failing_and_silent_feeds_are_flagged(feed_server: FeedServer, tmp_path: Path) -> None:
+    urls = {
+        "down": feed_server.add("/down.xml", status=404),
+        "ok": feed_server.add("/ok", SAMPLE_RSS),
+    }
+    with open_with(tmp_path, urls) as digest:
+        digest.update()
+        first = {feed.source.name: feed for feed in digest.feed_health()}
+        digest.update()
+        later = datetime.now(UTC) + timedelta(days=11)
+        digest._now = lambda: later  # type: ignore[method-assign]
+        second = {feed.source.name: feed for feed in digest.feed_health()}
+    assert first["down"].flags == () and first["down"].consecutive_failures == 1
+    assert second["down"].flags == ("failing",)
+    assert second["down"].notes == ("failed 2 runs in a row: HTTP 404 Not Found",)
+    assert second["ok"].flags == ("silent",) and second["ok"].notes == ("no new item for 11 days",)
+    assert second["ok"].items_seen == RSS_ITEMS and second["ok"].items_stored == RSS_ITEMS
+
+
+def test_many_feeds_are_parsed_in_worker_processes(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    count = PROCESS_POOL_MIN_FEEDS + 2
+    urls = {
+        f"outlet-{n}": feed_server.add(
+            f"/f{n}.xml", SAMPLE_RSS.replace(b"https://", f"https://o{n}.".encode())
+        )
+        for n in range(count)
+    }
+    with open_with(tmp_path, urls) as digest:
+        results = digest.update()
+        assert digest.store.count_items() == count * RSS_ITEMS
+    assert all(result.new == RSS_ITEMS for result in results)
+
+
+def test_feeds_cli_lists_health_as_json_and_edits_the_list(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    urls = {"ok": feed_server.add("/ok.xml", SAMPLE_RSS), "down": feed_server.url("/down.xml")}
+    config = str(write_config(tmp_path, opml_for(tmp_path, urls), FAST_FETCH))
+    runner = CliRunner()
+    update = runner.invoke(cli, ["update", "--config", config])
+    assert update.exit_code == 1
+    assert "2 feeds: 1 ok, 1 failed; " in update.stderr
+
+    listed = json.loads(runner.invoke(cli, ["feeds", "--config", config, "list", "--json"]).stdout)
+    assert [(f["name"], f["status"], f["items_stored"]) for f in listed] == [
+        ("ok", "ok", RSS_ITEMS),
+        ("down", "failed", 0),
+    ]
+    assert listed[1]["last_error"] == "HTTP 404 Not Found"
+
+    table = runner.invoke(cli, ["feeds", "--config", config])
+    assert table.exit_code == 0 and "down: last error: HTTP 404 Not Found" in table.stdout
+
+    extra = feed_server.add("/extra.xml", SAMPLE_ATOM)
+    added = runner.invoke(
+        cli, ["feeds", "add", extra, "--name", "Extra", "--lang", "en", "--config", config]
+    )
+    assert added.exit_code == 0, added.output
+    duplicate = runner.invoke(cli, ["feeds", "add", extra, "--config", config])
+    assert duplicate.exit_code == 1 and "already in the feed list" in duplicate.stderr
+    removed = runner.invoke(cli, ["feeds", "remove", urls["down"], "--config", config])
+    assert removed.exit_code == 0, removed.output
+
+    after = json.loads(runner.invoke(cli, ["feeds", "list", "--json", "--config", config]).stdout)
+    assert [f["name"] for f in after] == ["ok", "Extra"]
+    exported = runner.invoke(cli, ["feeds", "export-opml", "--config", config]).stdout
+    assert urls["ok"] in exported and extra in exported and urls["down"] not in exported
+
+
+def test_import_opml_adds_only_what_is_new(tmp_path: Path) -> None:
+    other = tmp_path / "other.opml"
+    other.write_text(
+        '<opml version="2.0"><head/><body>'
+        '<outline text="New" xmlUrl="https://new.example/rss"/>'
+        '<outline text="Same" xmlUrl="https://same.example/rss"/></body></opml>',
+        "utf-8",
+    )
+    with open_with(tmp_path, {"Same": "https://same.example/rss"}) as digest:
+        added, already = digest.import_opml(other)
+        assert [s.name for s in added] == ["New"] and [s.name for s in already] == ["Same"]
+        assert [s.name for s in digest.sources()] == ["Same", "New"]
+
+
+@pytest.mark.parametrize("bad", ["ftp://x.example/feed", "mailto:press@example.org"])
+def test_adding_something_that_is_not_a_feed_location_is_refused(tmp_path: Path, bad: str) -> None:
+    with open_with(tmp_path, {}) as digest, pytest.raises(Exception, match="not an http"):
+        digest.add_feed(bad)
