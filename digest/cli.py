@@ -219,7 +219,12 @@ def _update_with_progress(digest: Digest) -> list[FeedUpdate]:
     counts = Counter(update.status for update in updates)
     parts = [f"{counts[s]} {s.replace('-', ' ')}" for s in STATUS_ORDER if counts[s]]
     new = sum(update.new for update in updates)
-    click.echo(f"{len(updates)} feeds: {', '.join(parts) or 'none'}; {new} new items", err=True)
+    stories = len(digest.stories())
+    click.echo(
+        f"{len(updates)} feeds: {', '.join(parts) or 'none'}; {new} new items; "
+        f"{stories} stories reported by several outlets",
+        err=True,
+    )
     return updates
 
 

@@ -50,6 +50,10 @@ def _not_negative(value: Any) -> str | None:
     return None if value >= 0 else "must be 0 or more"
 
 
+def _fraction(value: Any) -> str | None:
+    return None if 0 < value <= 1 else "must be more than 0 and at most 1"
+
+
 def _port(value: Any) -> str | None:
     return None if 0 < value < 65536 else "must be a port number between 1 and 65535"
 
@@ -98,6 +102,11 @@ class DigestSettings:
         check=_not_negative,
     )
     max_items: int = setting(40, help="Most items in one edition", check=_positive)
+    story_similarity: float = setting(
+        0.22,
+        help="How alike two reports must be (0-1) to be shown as one story",
+        check=_fraction,
+    )
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from . import fetch
 from .classify import Classifier, parse_taxonomy
+from .cluster import cluster_items
 from .config import Config
 from .errors import ConfigError, DigestError, FeedError, FeedGone
 from .health import flag_feeds
@@ -50,6 +51,7 @@ from .types import (
     FetchResult,
     RenderedEdition,
     Sender,
+    Story,
     Taxonomy,
     UpdateStatus,
 )
@@ -66,6 +68,8 @@ Progress = Callable[[FeedUpdate, int, int], None]
 # every download, and threads share one core. Worker processes parse in
 # parallel; starting them costs more than parsing a handful of feeds inline.
 PROCESS_POOL_MIN_FEEDS = 12
+# Stories are looked for among items first seen or dated this recently.
+STORY_HORIZON = timedelta(days=30)
 
 
 def bundled_templates_dir() -> Path:
@@ -154,7 +158,23 @@ class Digest:
         order, never aborting. `progress` hears of each feed as it finishes."""
         sources = self.sources()
         self.store.sync_sources(sources)
-        return asyncio.run(self._update_all(sources, progress))
+        updates = asyncio.run(self._update_all(sources, progress))
+        self.group_stories()
+        return updates
+
+    def group_stories(self) -> list[Story]:
+        """Find reports of the same event among recent items and store them."""
+        recent = self.store.items(since=self._now() - STORY_HORIZON)
+        stories = cluster_items(
+            recent,
+            threshold=self.config.digest.story_similarity,
+            lang=self.config.digest.language,
+        )
+        self.store.replace_stories([item.id for item in recent], stories)
+        return list(stories)
+
+    def stories(self) -> list[Story]:
+        return self.store.stories()
 
     async def _update_all(
         self, sources: Sequence[FeedSource], progress: Progress | None
@@ -348,6 +368,7 @@ class Digest:
             now=now.astimezone(self.zone),
             max_age=max_age,
             max_items=settings.max_items,
+            stories=self.store.stories(),
         )
 
     def build(self) -> BuildResult:
@@ -451,11 +472,16 @@ def edition_json(edition: Edition, rendered: RenderedEdition) -> str:
             "lang": item.lang,
             "summary": item.summary,
             "primary": why.primary,
+            "primary_set_by_editor": why.set_by_editor,
             "topics": list(why.topics),
             "confidence": why.confidence,
             "evidence": [
                 {"topic": ev.topic, "term": ev.term, "field": ev.field, "weight": ev.weight}
                 for ev in why.evidence
+            ],
+            "also_reported_by": [
+                {"outlet": other.outlet, "title": other.title, "url": other.url}
+                for other in e.also
             ],
         }
 
@@ -494,6 +520,8 @@ def _write_atomically(path: Path, content: bytes) -> None:
 @contextmanager
 def _temporary_beside(path: Path) -> Iterator[tuple[Any, str]]:
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # mkstemp makes the file private; editions and the archive are meant to be read.
+    os.chmod(descriptor, 0o644)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             yield handle, temporary

@@ -9,9 +9,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .types import Classification, Edition, EditionItem, EditionText, Item, Section, Taxonomy
+from .types import (
+    Classification,
+    Edition,
+    EditionItem,
+    EditionText,
+    Item,
+    Section,
+    Story,
+    Taxonomy,
+)
 
 
 def plan_edition(
@@ -23,13 +33,16 @@ def plan_edition(
     now: datetime,
     max_age: timedelta | None,
     max_items: int,
+    stories: Sequence[Story] = (),
 ) -> Edition:
     """Window the items, file each under its primary topic, newest first.
 
     Items older than `max_age` (None: no limit) stay out; so do items dated
     after `now`, which are either mistakes in the feed or embargoed. Off-topic
     items are kept aside for the editor to see, never sent. When there are more
-    than `max_items` on-topic items, the newest are kept.
+    than `max_items` on-topic items, the newest are kept. A story reported by
+    several outlets appears once, under its lead item, with the other reports
+    as "also reported by". A topic the editor gave an item by hand wins.
     """
     window_start = now - max_age if max_age is not None else None
     in_window = [
@@ -38,7 +51,18 @@ def plan_edition(
         if item.date <= now and (window_start is None or item.date >= window_start)
     ]
     in_window.sort(key=lambda item: (item.date, item.id), reverse=True)
-    entries = [EditionItem(item, classifications[item.id]) for item in in_window]
+    also = _also_reported(in_window, stories)
+    known = {topic.id for topic in taxonomy.topics}
+    hidden = {other.id for others in also.values() for other in others}
+    entries = [
+        EditionItem(
+            item,
+            _with_editor_topic(item, classifications[item.id], known),
+            also.get(item.id, ()),
+        )
+        for item in in_window
+        if item.id not in hidden
+    ]
     on_topic = [entry for entry in entries if entry.classification.primary][:max_items]
     sections = []
     for topic in taxonomy.topics:
@@ -53,6 +77,27 @@ def plan_edition(
         sections=tuple(sections),
         off_topic=tuple(entry for entry in entries if not entry.classification.primary),
     )
+
+
+def _also_reported(items: Sequence[Item], stories: Sequence[Story]) -> dict[int, tuple[Item, ...]]:
+    """Lead item id → the story's other reports, counting only items in the window."""
+    by_id = {item.id: item for item in items}
+    also: dict[int, tuple[Item, ...]] = {}
+    for story in stories:
+        present = [by_id[member] for member in story.members if member in by_id]
+        if len(present) > 1:
+            also[present[0].id] = tuple(present[1:])
+    return also
+
+
+def _with_editor_topic(
+    item: Item, classification: Classification, known: set[str]
+) -> Classification:
+    topic = item.editor_topic
+    if topic is None or topic not in known:  # a topic since removed from the taxonomy
+        return classification
+    others = tuple(t for t in classification.topics if t != topic)
+    return replace(classification, topics=(topic, *others), primary=topic, set_by_editor=True)
 
 
 def edition_slug(title: str, now: datetime) -> str:

@@ -101,11 +101,32 @@ class Item:
     first_seen: datetime
     updated: datetime
     lang: str | None = None
+    # Hand-added by an editor (`digest add`): their topic and note, if any.
+    editor_added: bool = False
+    editor_topic: str | None = None
+    note: str = ""
 
     @property
     def date(self) -> datetime:
         """The date the edition shows and windows on: published, else first seen."""
         return self.published or self.first_seen
+
+
+@dataclass(frozen=True)
+class Story:
+    """One event reported by several outlets: the lead item and the others.
+
+    `members` starts with the lead; `scores` gives, for each member, the
+    similarity that brought it in (1.0 for the report that started the story).
+    """
+
+    lead: int
+    members: tuple[int, ...]
+    scores: tuple[float, ...] = ()
+
+    @property
+    def others(self) -> tuple[int, ...]:
+        return self.members[1:]
 
 
 @dataclass(frozen=True)
@@ -163,6 +184,8 @@ class Classification:
     confidence: float
     scores: tuple[tuple[str, float], ...] = ()
     evidence: tuple[Evidence, ...] = ()
+    # The editor chose the primary topic by hand; the evidence is the machine's.
+    set_by_editor: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +194,8 @@ class EditionItem:
 
     item: Item
     classification: Classification
+    # The same story from other outlets, shown as "also reported by".
+    also: tuple[Item, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ PURE = (
     "select",
     "render",
     "health",
+    "cluster",
 )
 EDGES = ("fetch", "store", "send", "core", "preview", "cli", "config")
 FORBIDDEN_FOREIGN = ("httpx", "sqlite3", "smtplib", "socket", "urllib.request", "os", "subprocess")

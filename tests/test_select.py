@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from digest.select import edition_slug, plan_edition
-from digest.types import Classification, EditionText, Item, Taxonomy, Topic
+from digest.types import Classification, EditionText, Item, Story, Taxonomy, Topic
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 TAXONOMY = Taxonomy(topics=(Topic("first", "First", "d"), Topic("second", "Second", "d")))
@@ -73,3 +74,28 @@ def test_slug_is_dated_and_ascii() -> None:
         == "2026-11-25-le-courrier-edition-speciale"
     )
     assert edition_slug("សេចក្តីសង្ខេប", NOW) == "2026-11-25-edition"
+
+
+def test_a_story_appears_once_under_its_lead_with_the_other_reports() -> None:
+    items = [item(1, 1), item(2, 1.5), item(3, 2), item(4, 3)]
+    story = Story(lead=2, members=(2, 1, 4), scores=(1.0, 0.4, 0.3))
+    edition = plan(items, {1: "first", 2: "second", 3: "first", 4: "first"}, stories=[story])
+    placed = {entry.item.id: entry for entry in edition.items}
+    assert sorted(placed) == [2, 3]
+    assert [other.id for other in placed[2].also] == [1, 4]
+    assert placed[2].classification.primary == "second"
+
+
+def test_a_story_counts_only_reports_in_the_window() -> None:
+    items = [item(1, 1), item(2, 30)]
+    edition = plan(items, {1: "first", 2: "first"}, stories=[Story(2, (2, 1), (1.0, 0.5))])
+    assert [(e.item.id, e.also) for e in edition.items] == [(1, ())]
+
+
+def test_the_editors_topic_wins_over_the_classifier() -> None:
+    chosen = replace(item(1, 1), editor_topic="second")
+    stale = replace(item(2, 1), editor_topic="topic-since-removed")
+    edition = plan([chosen, stale], {1: "first", 2: "first"})
+    sections = {s.topic.id: [e.item.id for e in s.items] for s in edition.sections}
+    assert sections == {"first": [2], "second": [1]}
+    assert edition.sections[1].items[0].classification.set_by_editor

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..types import FeedSource, Item, ParsedItem
+from ..types import FeedSource, Item, ParsedItem, Story
 from ._base import iso, optional_time, parse_time
 from ._sources import SourceTable
 
@@ -23,7 +23,8 @@ class UpsertCounts:
 # link, from this feed before others; then, for a feed that rewrote its GUIDs,
 # the same title and date in the same feed.
 _MATCH = """
-    SELECT id, source_id, guid, url, title, summary, author, lang, published_at FROM items
+    SELECT id, source_id, guid, url, title, summary, author, lang, published_at, editor_added
+    FROM items
     WHERE (source_id = :source AND guid = :guid)
        OR canonical_url = :canonical
        OR (source_id = :source AND title = :title AND published_at = :published)
@@ -42,7 +43,7 @@ class ItemTable(SourceTable):
 
         An item already stored is updated in place when its feed changed it
         (it stays the same item, not a new one); an item first stored from
-        another feed is left as it is.
+        another feed, or taken in hand by an editor, is left as it is.
         """
         new = updated = unchanged = 0
         with self.transaction() as db:
@@ -61,7 +62,7 @@ class ItemTable(SourceTable):
                 if row is None:
                     _insert_item(db, source_id, parsed, canonical, now)
                     new += 1
-                elif row[1] == source_id and _changed(row, parsed):
+                elif row[1] == source_id and not row[9] and _changed(row, parsed):
                     _update_item(db, row[0], parsed, canonical, now)
                     updated += 1
                 else:
@@ -71,9 +72,10 @@ class ItemTable(SourceTable):
     def items(self, *, since: datetime | None = None) -> list[Item]:
         """Stored items dated at or after `since` (all when None), newest first."""
         query = """
-            SELECT items.id, sources.url, coalesce(nullif(sources.name, ''), sources.feed_title,
-                   sources.url), guid, items.url, canonical_url, title, summary, published_at,
-                   first_seen_at, updated_at, items.lang
+            SELECT items.id, sources.url, coalesce(items.outlet, nullif(sources.name, ''),
+                   sources.feed_title, sources.url), guid, items.url, canonical_url, title,
+                   summary, published_at, first_seen_at, updated_at, items.lang,
+                   editor_added, editor_topic, note
             FROM items JOIN sources ON sources.id = items.source_id
             WHERE ? IS NULL OR coalesce(published_at, first_seen_at) >= ?
             ORDER BY coalesce(published_at, first_seen_at) DESC, items.id DESC
@@ -84,11 +86,91 @@ class ItemTable(SourceTable):
     def count_items(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM items").fetchone()[0])
 
+    def add_editor_item(
+        self,
+        source: FeedSource,
+        parsed: ParsedItem,
+        canonical: str,
+        *,
+        outlet: str,
+        topic: str | None,
+        note: str,
+        now: datetime,
+    ) -> tuple[int, bool]:
+        """Store an item an editor added by hand: (its id, whether it is new).
+
+        A link already stored (from a feed or an earlier `add`) is the same
+        item: the editor's text, topic and note are laid over it.
+        """
+        with self.transaction() as db:
+            source_id = self.source_id(db, source)
+            row = db.execute(
+                "SELECT id FROM items WHERE canonical_url = ?", (canonical,)
+            ).fetchone()
+            if row is None:
+                item_id = _insert_item(db, source_id, parsed, canonical, now)
+            else:
+                item_id = int(row[0])
+                db.execute(
+                    "UPDATE items SET title = ?, summary = ?, published_at = "
+                    "coalesce(?, published_at), lang = coalesce(?, lang), updated_at = ? "
+                    "WHERE id = ?",
+                    (
+                        parsed.title,
+                        parsed.summary,
+                        iso(parsed.published),
+                        parsed.lang,
+                        iso(now),
+                        item_id,
+                    ),
+                )
+            db.execute(
+                "UPDATE items SET outlet = ?, editor_added = 1, editor_topic = ?, note = ? "
+                "WHERE id = ?",
+                (outlet, topic, note, item_id),
+            )
+        return item_id, row is None
+
+    def replace_stories(self, scope: Sequence[int], stories: Sequence[Story]) -> None:
+        """Forget the stories of the items in `scope`, then store `stories`."""
+        with self.transaction() as db:
+            db.executemany(
+                "DELETE FROM story_members WHERE item_id = ? OR lead_id = ?",
+                [(item_id, item_id) for item_id in scope],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO story_members (item_id, lead_id, position, score) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (member, story.lead, position, score)
+                    for story in stories
+                    for position, (member, score) in enumerate(
+                        zip(story.members, story.scores, strict=True)
+                    )
+                ],
+            )
+
+    def stories(self) -> list[Story]:
+        """Every stored story, lead first in each."""
+        grouped: dict[int, list[tuple[int, float]]] = {}
+        for lead, member, score in self._db.execute(
+            "SELECT lead_id, item_id, score FROM story_members ORDER BY lead_id, position"
+        ):
+            grouped.setdefault(lead, []).append((member, score))
+        return [
+            Story(
+                lead=lead,
+                members=tuple(member for member, _ in members),
+                scores=tuple(score for _, score in members),
+            )
+            for lead, members in grouped.items()
+        ]
+
 
 def _insert_item(
     db: sqlite3.Connection, source_id: int, parsed: ParsedItem, canonical: str, now: datetime
-) -> None:
-    db.execute(
+) -> int:
+    cursor = db.execute(
         """
         INSERT INTO items (source_id, guid, url, canonical_url, title, summary, author,
             lang, published_at, first_seen_at, updated_at)
@@ -108,6 +190,7 @@ def _insert_item(
             iso(now),
         ),
     )
+    return int(cursor.lastrowid or 0)
 
 
 def _update_item(
@@ -143,7 +226,7 @@ def _update_item(
 
 
 def _changed(row: tuple[object, ...], parsed: ParsedItem) -> bool:
-    stored = tuple(row[2:])
+    stored = tuple(row[2:9])
     incoming = (
         parsed.guid,
         parsed.url,
@@ -170,4 +253,7 @@ def _item(row: tuple[object, ...]) -> Item:
         first_seen=parse_time(str(row[9])),
         updated=parse_time(str(row[10])),
         lang=str(row[11]) if row[11] else None,
+        editor_added=bool(row[12]),
+        editor_topic=str(row[13]) if row[13] else None,
+        note=str(row[14]),
     )

@@ -75,6 +75,20 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sources ADD COLUMN disabled_at TEXT;
     CREATE INDEX items_by_source_title ON items (source_id, title);
     """,
+    # 3: hand-added items and stories (one event, several outlets)
+    """
+    ALTER TABLE items ADD COLUMN outlet TEXT;
+    ALTER TABLE items ADD COLUMN editor_added INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE items ADD COLUMN editor_topic TEXT;
+    ALTER TABLE items ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    CREATE TABLE story_members (
+        item_id INTEGER PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+        lead_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        score REAL NOT NULL
+    );
+    CREATE INDEX story_members_by_lead ON story_members (lead_id);
+    """,
 )
 
 
