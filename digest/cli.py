@@ -125,6 +125,32 @@ def build(digest: Digest) -> None:
     _report_feed_health(digest)
 
 
+@cli.command()
+@click.argument("url")
+@click.option("--title", help="Headline to show (instead of the page's own).")
+@click.option("--summary", help="Summary to show (instead of the page's description).")
+@click.option("--topic", help="Section to file it under (a topic id of the taxonomy).")
+@click.option("--note", default="", help="A note for the other editors; never sent.")
+@pass_digest
+def add(
+    digest: Digest,
+    url: str,
+    title: str | None,
+    summary: str | None,
+    topic: str | None,
+    note: str,
+) -> None:
+    """Add a link by hand: title, summary, outlet, date and language come from
+    the page; what you type with the options wins. A page that cannot be
+    fetched is kept with your text alone (give at least --title)."""
+    added = digest.add_link(url, title=title, summary=summary, topic=topic, note=note)
+    for warning in added.warnings:
+        click.echo(click.style(f"warning: {warning}", fg="yellow"), err=True)
+    state = "added" if added.new else "updated"
+    where = f" under {added.topic}" if added.topic else ""
+    click.echo(f"{state} #{added.item_id}: {added.title} ({added.outlet}){where}")
+
+
 @cli.group(invoke_without_command=True)
 @click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP

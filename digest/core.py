@@ -39,6 +39,7 @@ from .select import plan_edition
 from .sources import add_outline, opml_document, parse_opml, remove_outline, resolve_location
 from .store import Store, open_store
 from .types import (
+    AddedItem,
     BuildResult,
     Classification,
     Edition,
@@ -49,6 +50,7 @@ from .types import (
     FeedState,
     FeedUpdate,
     FetchResult,
+    ParsedItem,
     RenderedEdition,
     Sender,
     Story,
@@ -70,6 +72,8 @@ Progress = Callable[[FeedUpdate, int, int], None]
 PROCESS_POOL_MIN_FEEDS = 12
 # Stories are looked for among items first seen or dated this recently.
 STORY_HORIZON = timedelta(days=30)
+# The source of links an editor adds by hand (`digest add`).
+EDITOR_SOURCE = FeedSource(url="editor:hand-added", name="Added by the editor")
 
 
 def bundled_templates_dir() -> Path:
@@ -275,6 +279,67 @@ class Digest:
             failing_after=settings.failing_after,
             silent_after=timedelta(days=settings.silent_after_days),
         )
+
+    # -- hand-added links ------------------------------------------------------
+
+    def add_link(
+        self,
+        url: str,
+        *,
+        title: str | None = None,
+        summary: str | None = None,
+        topic: str | None = None,
+        note: str = "",
+    ) -> AddedItem:
+        """Store a link an editor pasted, filled in from the page itself.
+
+        What the editor typed wins over what the page says. A page that cannot
+        be fetched (gone, blocked, offline) is stored with the editor's text
+        alone, with a warning; without at least a title nothing is stored.
+        """
+        url = url.strip()
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise DigestError(f"{url}: not an http(s) link")
+        known = [t.id for t in self.taxonomy.topics]
+        if topic is not None and topic not in known:
+            raise DigestError(f"unknown topic {topic!r} (known: {', '.join(known)})")
+        # Imported here: trafilatura takes a while to load and only this needs it.
+        from .extract import PageMetadata, page_metadata
+
+        warnings: list[str] = []
+        try:
+            page = asyncio.run(self._fetch_page(url))
+            found = page_metadata(page.content, page.url)
+        except FeedError as exc:
+            warnings.append(f"could not read the page ({exc.message}); kept your text only")
+            found = PageMetadata()
+        final_title = (title or "").strip() or found.title
+        if not final_title:
+            raise DigestError(f"{url}: no title found on the page; give one with --title")
+        parsed = ParsedItem(
+            guid=canonical_url(url),
+            url=url,
+            title=final_title,
+            summary=(summary or "").strip() or found.summary,
+            published=found.published,
+            lang=found.lang,
+        )
+        outlet = found.publisher or urlsplit(url).hostname or url
+        item_id, new = self.store.add_editor_item(
+            EDITOR_SOURCE,
+            parsed,
+            canonical_url(url),
+            outlet=outlet,
+            topic=topic,
+            note=note,
+            now=self._now(),
+        )
+        self.group_stories()
+        return AddedItem(item_id, new, final_title, outlet, topic, tuple(warnings))
+
+    async def _fetch_page(self, url: str) -> FetchResult:
+        async with fetch.Fetcher(self.config.fetch) as fetcher:
+            return await fetcher.fetch(fetch.FetchRequest(EDITOR_SOURCE, url))
 
     # -- the feed list: the editor's file is the source of truth ------------
 

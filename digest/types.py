@@ -298,6 +298,18 @@ class FeedHealth:
 
 
 @dataclass(frozen=True)
+class AddedItem:
+    """What `digest add` stored, and what the editor should know about it."""
+
+    item_id: int
+    new: bool
+    title: str
+    outlet: str
+    topic: str | None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class EditionRecord:
     """An edition the store remembers having built (for the archive index)."""
 

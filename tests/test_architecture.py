@@ -23,6 +23,7 @@ PURE = (
     "render",
     "health",
     "cluster",
+    "extract",
 )
 EDGES = ("fetch", "store", "send", "core", "preview", "cli", "config")
 FORBIDDEN_FOREIGN = ("httpx", "sqlite3", "smtplib", "socket", "urllib.request", "os", "subprocess")
