@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= digest.example.toml
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-ingest clean
 
 # The stamp files make a second `make run` skip the install when
 # pyproject.toml has not changed (the package is installed in editable mode,
@@ -37,6 +37,10 @@ test: lint
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/build_speed.py
+
+# About two minutes: 500 feeds over 25 loopback hosts, with a sequential baseline.
+bench-ingest: $(VENV)/.installed-test
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -24,13 +24,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from .classify import is_khmer, normalise, stem
+from .classify import normalise, stem
 from .types import Item, Story
 
 THRESHOLD = 0.22
+# Reports are compared only with stories sharing one of their rare terms (in
+# at most RARE_SHARE of the batch, or RARE_FLOOR items): two reports of one
+# event share names and places, and this keeps a large batch from comparing
+# everything with everything.
+KEY_TERMS = 6
+RARE_SHARE = 0.01
+RARE_FLOOR = 5
 WINDOW = timedelta(days=3)
 SUMMARY_WORDS = 60
-_WORD = re.compile(r"[^\W_]+")
+_WORD = re.compile(r"[^\W_\u1780-\u17ff]+")  # words in any script but Khmer
 _KHMER_RUN = re.compile(r"[\u1780-\u17ff]+")
 STOPWORDS = frozenset(
     """
@@ -48,6 +55,7 @@ STOPWORDS = frozenset(
 class _Report:
     item: Item
     terms: dict[str, float]
+    keys: tuple[str, ...]  # the rarest terms, by which stories are looked up
 
 
 def cluster_items(
@@ -75,7 +83,7 @@ def cluster_items(
             best, best_score = len(stories), 1.0
             stories.append([])
         stories[best].append((report, best_score))
-        for term in report.terms:
+        for term in report.keys:
             index[term].add(best)
     found = [_story(group, lang) for group in stories if len(group) > 1]
     return tuple(sorted(found, key=lambda story: story.lead))
@@ -93,9 +101,9 @@ def similarity(a: dict[str, float], b: dict[str, float]) -> float:
 
 
 def _candidates(report: _Report, index: dict[str, set[int]]) -> list[int]:
-    """Stories sharing at least one of this report's terms, newest first."""
+    """Stories sharing at least one of this report's key terms, newest first."""
     found: set[int] = set()
-    for term in report.terms:
+    for term in report.keys:
         found.update(index.get(term, ()))
     return sorted(found, reverse=True)
 
@@ -104,12 +112,17 @@ def _weighted_reports(items: Sequence[Item]) -> list[_Report]:
     counts = [_term_counts(item) for item in items]
     frequency = Counter(term for terms in counts for term in terms)
     size = len(items)
+    rare = max(RARE_FLOOR, RARE_SHARE * size)
     reports = []
     for item, terms in zip(items, counts, strict=True):
         weighted = {
             term: count * math.log(1 + size / frequency[term]) for term, count in terms.items()
         }
-        reports.append(_Report(item, weighted))
+        keys = sorted(
+            (term for term in weighted if frequency[term] <= rare),
+            key=lambda term: (-weighted[term], term),
+        )[:KEY_TERMS]
+        reports.append(_Report(item, weighted, tuple(keys)))
     return reports
 
 
@@ -123,11 +136,7 @@ def _term_counts(item: Item) -> Counter[str]:
 
 def _terms(text: str) -> list[str]:
     text = normalise(text)
-    terms = [
-        stem(word)
-        for word in _WORD.findall(text)
-        if not is_khmer(word) and word not in STOPWORDS and len(word) > 1
-    ]
+    terms = [stem(word) for word in _WORD.findall(text) if word not in STOPWORDS and len(word) > 1]
     for run in _KHMER_RUN.findall(text):
         terms.extend(run[i : i + 3] for i in range(len(run) - 2))
     return terms

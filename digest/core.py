@@ -163,7 +163,8 @@ class Digest:
         sources = self.sources()
         self.store.sync_sources(sources)
         updates = asyncio.run(self._update_all(sources, progress))
-        self.group_stories()
+        if any(update.new or update.updated for update in updates):
+            self.group_stories()
         return updates
 
     def group_stories(self) -> list[Story]:
