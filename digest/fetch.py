@@ -262,6 +262,9 @@ async def _read_capped(response: httpx.Response, url: str, max_bytes: int) -> by
             body += piece
             if len(body) > max_bytes:
                 raise FeedError(url, f"feed is {too_big}")
+    body += decoder.finish()
+    if len(body) > max_bytes:
+        raise FeedError(url, f"feed is {too_big}")
     return bytes(body)
 
 
@@ -290,6 +293,10 @@ class _Decoder:
         except zlib.error as exc:
             raise FeedError(self._url, f"could not decompress the response: {exc}") from exc
         return pieces
+
+    def finish(self) -> bytes:
+        """Whatever zlib still holds once the body has ended (usually nothing)."""
+        return self._zlib.flush() if self._zlib is not None else b""
 
 
 def _headers(response: httpx.Response) -> tuple[tuple[str, str], ...]:

@@ -117,3 +117,22 @@ def test_real_publishers_feeds_parse_without_crashing(folder: str) -> None:
     # SOURCES.md: all but a handful of these files hold entries feedparser can read.
     assert usable >= 0.85 * attempted
     assert parsed_items > 100
+
+
+@pytest.mark.parametrize("folder", ["wellformed", "illformed", "encoding", "entities"])
+def test_a_sample_of_the_feedparser_corpus_never_crashes_the_parser(folder: str) -> None:
+    base = shared_fixture("feedparser-corpus", "tests", folder)
+    files = sorted(path for path in base.rglob("*") if path.is_file())
+    sample = files[::7]  # every seventh file: all kinds, in a few seconds
+    outcomes = {"parsed": 0, "refused": 0}
+    for path in sample:
+        try:
+            feed = parse_bytes(path.read_bytes(), url=path.as_uri())
+        except FeedError as exc:
+            assert str(exc).startswith(path.as_uri())
+            outcomes["refused"] += 1
+            continue
+        outcomes["parsed"] += 1
+        for item in feed.items:
+            assert item.title and item.url
+    assert sum(outcomes.values()) == len(sample) > 0

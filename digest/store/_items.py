@@ -209,25 +209,13 @@ def _update_item(
                 THEN canonical_url ELSE ? END
         WHERE id = ?
         """,
-        (
-            parsed.guid,
-            parsed.url,
-            parsed.title,
-            parsed.summary,
-            parsed.author,
-            parsed.lang,
-            iso(parsed.published),
-            iso(now),
-            canonical,
-            canonical,
-            item_id,
-        ),
+        (*_feed_fields(parsed), iso(now), canonical, canonical, item_id),
     )
 
 
-def _changed(row: tuple[object, ...], parsed: ParsedItem) -> bool:
-    stored = tuple(row[2:9])
-    incoming = (
+def _feed_fields(parsed: ParsedItem) -> tuple[str | None, ...]:
+    """What a feed says about an item, in the order _MATCH reads it back."""
+    return (
         parsed.guid,
         parsed.url,
         parsed.title,
@@ -236,7 +224,10 @@ def _changed(row: tuple[object, ...], parsed: ParsedItem) -> bool:
         parsed.lang,
         iso(parsed.published),
     )
-    return stored != incoming
+
+
+def _changed(row: tuple[object, ...], parsed: ParsedItem) -> bool:
+    return tuple(row[2:9]) != _feed_fields(parsed)
 
 
 def _item(row: tuple[object, ...]) -> Item:
