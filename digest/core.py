@@ -456,7 +456,7 @@ class Digest:
             "email.html": rendered.html.encode("utf-8"),
             "email.txt": rendered.text.encode("utf-8"),
             "email.eml": message.as_bytes(),
-            "edition.json": edition_json(edition, rendered).encode("utf-8"),
+            "edition.json": edition_json(edition, rendered, self.feed_health()).encode("utf-8"),
         }
         for name, content in files.items():
             _write_atomically(folder / name, content)
@@ -524,8 +524,11 @@ def open_digest(config: Config) -> Digest:
     return Digest(config, open_store(config.paths.database))
 
 
-def edition_json(edition: Edition, rendered: RenderedEdition) -> str:
-    """The edition as data: items, topics and the evidence behind each."""
+def edition_json(
+    edition: Edition, rendered: RenderedEdition, feeds: Sequence[FeedHealth] = ()
+) -> str:
+    """The edition as data: items, topics and the evidence behind each, and
+    the feeds that need the editor's eye."""
 
     def entry(e: EditionItem) -> dict[str, Any]:
         item, why = e.item, e.classification
@@ -566,6 +569,16 @@ def edition_json(edition: Edition, rendered: RenderedEdition) -> str:
             for section in edition.sections
         ],
         "off_topic": [entry(e) for e in edition.off_topic],
+        "feed_warnings": [
+            {
+                "feed": feed.source.url,
+                "name": feed.source.name,
+                "flags": list(feed.flags),
+                "notes": list(feed.notes),
+            }
+            for feed in feeds
+            if feed.flags
+        ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 

@@ -297,3 +297,25 @@ def test_import_opml_adds_only_what_is_new(tmp_path: Path) -> None:
 def test_adding_something_that_is_not_a_feed_location_is_refused(tmp_path: Path, bad: str) -> None:
     with open_with(tmp_path, {}) as digest, pytest.raises(Exception, match="not an http"):
         digest.add_feed(bad)
+
+
+def test_the_edition_report_names_feeds_that_need_attention(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    urls = {
+        "down": feed_server.add("/down.xml", status=404),
+        "ok": feed_server.add("/ok", SAMPLE_RSS),
+    }
+    with open_with(tmp_path, urls) as digest:
+        digest.update()
+        digest.update()
+        built = digest.build()
+    data = json.loads((Path(built.folder) / "edition.json").read_text("utf-8"))
+    assert data["feed_warnings"] == [
+        {
+            "feed": urls["down"],
+            "name": "down",
+            "flags": ["failing"],
+            "notes": ["failed 2 runs in a row: HTTP 404 Not Found"],
+        }
+    ]
