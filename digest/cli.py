@@ -94,7 +94,6 @@ def run(digest: Digest) -> None:
     """
     updates = _update_with_progress(digest)
     _report_build(digest.build())
-    _report_feed_health(digest)
     if any(not update.ok for update in updates):
         sys.exit(1)
 
@@ -108,7 +107,7 @@ def update(digest: Digest) -> None:
     Exits 1 if a feed failed; the others are stored all the same.
     """
     updates = _update_with_progress(digest)
-    _report_feed_health(digest)
+    _report_feed_health(digest.feed_health())
     if any(not update.ok for update in updates):
         sys.exit(1)
 
@@ -122,7 +121,6 @@ def build(digest: Digest) -> None:
     OUTPUT/<date>-<slug>/ and refreshes OUTPUT/index.html.
     """
     _report_build(digest.build())
-    _report_feed_health(digest)
 
 
 @cli.command()
@@ -305,9 +303,9 @@ def _report_one(result: FeedUpdate) -> None:
         click.echo(f"  moved permanently to {result.moved_to}", err=True)
 
 
-def _report_feed_health(digest: Digest) -> None:
+def _report_feed_health(feeds: Sequence[FeedHealth]) -> None:
     """After every run, name the feeds that need the editor's eye."""
-    for feed in digest.feed_health():
+    for feed in feeds:
         for note in feed.notes:
             name = feed.source.name or feed.source.url
             click.echo(click.style(f"! {name}: {note}", fg="yellow"), err=True)
@@ -320,6 +318,7 @@ def _report_build(result: BuildResult) -> None:
         f"sections, {len(edition.off_topic)} off-topic left out",
         err=True,
     )
+    _report_feed_health(result.feeds)
     click.echo(result.html_path)
 
 

@@ -452,11 +452,12 @@ class Digest:
             date=edition.created,
             message_id=make_msgid(idstring=edition.slug, domain=sender.address.split("@")[-1]),
         )
+        feeds = self.feed_health()
         files = {
             "email.html": rendered.html.encode("utf-8"),
             "email.txt": rendered.text.encode("utf-8"),
             "email.eml": message.as_bytes(),
-            "edition.json": edition_json(edition, rendered, self.feed_health()).encode("utf-8"),
+            "edition.json": edition_json(edition, rendered, feeds).encode("utf-8"),
         }
         for name, content in files.items():
             _write_atomically(folder / name, content)
@@ -486,6 +487,7 @@ class Digest:
             rendered=rendered,
             folder=str(folder),
             files=tuple(str(folder / name) for name in files),
+            feeds=tuple(feeds),
         )
 
     def _edition_text(self) -> EditionText:

@@ -330,6 +330,8 @@ class BuildResult:
     rendered: RenderedEdition
     folder: str
     files: tuple[str, ...] = field(default=())
+    # Every listed feed's health when the edition was built (flags, notes).
+    feeds: tuple[FeedHealth, ...] = ()
 
     @property
     def html_path(self) -> str:

@@ -152,17 +152,20 @@ def feed_server() -> Iterator[FeedServer]:
                 busy["most"] = max(busy["most"], busy["now"])
                 queue = routes.get(self.path)
                 route = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else None
+            # A request counts as busy until its answer starts: after that the
+            # client may finish and send the next request before this thread
+            # has returned, which would overcount.
             try:
-                self._answer(route)
+                time.sleep(route.delay if route else 0)
             finally:
                 with lock:
                     busy["now"] -= 1
+            self._answer(route)
 
         def _answer(self, route: Route | None) -> None:
             if route is None:
                 self.send_error(404)
                 return
-            time.sleep(route.delay)
             if route.drop:
                 self.close_connection = True
                 return
