@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= digest.example.toml
 
-.PHONY: run test lint bench bench-ingest clean
+.PHONY: run test lint system-packages bench bench-render bench-ingest clean
 
 # The stamp files make a second `make run` skip the install when
 # pyproject.toml has not changed (the package is installed in editable mode,
@@ -32,11 +32,29 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict digest
 
-test: lint
+# The browser tests need Debian's chromium (driven by Playwright, which
+# downloads no browser of its own) and a Khmer font. Installed only when
+# missing; without root, the tests that need them skip and say why.
+SYSTEM_PACKAGES := chromium fonts-khmeros
+
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian packages for the browser tests:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+	  echo "Missing Debian packages:" $$missing "(browser tests will skip; install them as root)"; \
+	fi
+
+test: lint system-packages
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/build_speed.py
+
+bench-render: $(VENV)/.installed-test
+	$(BIN)/python bench/render.py
 
 # About two minutes: 500 feeds over 25 loopback hosts, with a sequential baseline.
 bench-ingest: $(VENV)/.installed-test

@@ -4,9 +4,9 @@ Prints timings and ratios against baselines measured in the same run, so the
 numbers mean something on any machine:
 
 - classify: items per second, against normalising the same text alone
-  (the floor any phrase matcher pays);
-- render: a 40-item edition, Jinja2 → MJML → HTML, against the Jinja2 step
-  alone (so the ratio is what MJML compilation adds).
+  (the floor any phrase matcher pays).
+
+Rendering has its own benchmark, bench/render.py (`make bench-render`).
 """
 
 from __future__ import annotations
@@ -14,20 +14,16 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from digest.classify import Classifier, normalise, parse_taxonomy  # noqa: E402
-from digest.core import bundled_templates_dir  # noqa: E402
 from digest.parse import parse_feed  # noqa: E402
-from digest.render import _context, render_edition, template_environment  # noqa: E402
-from digest.select import plan_edition  # noqa: E402
-from digest.types import EditionText, FeedSource, FetchResult, Item, Sender  # noqa: E402
+from digest.types import FeedSource, FetchResult, Item  # noqa: E402
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
@@ -87,34 +83,6 @@ def main() -> None:
     print(f"classify: {len(corpus) / classify_time:,.0f} items/s on one core")
     print(f"  baseline, normalising only: {len(corpus) / normalise_time:,.0f} items/s")
     print(f"  ratio classify / normalise: {classify_time / normalise_time:.2f}x")
-
-    many = (items * 2)[:40]
-    many = [
-        Item(**{**i.__dict__, "id": n, "published": NOW - timedelta(hours=n)})
-        for n, i in enumerate(many, 1)
-    ]
-    found = {i.id: classifier.classify(i.title, i.summary, i.lang) for i in many}
-    forced = {
-        k: v if v.primary else v.__class__(("elections",), "elections", 0.6)
-        for k, v in found.items()
-    }
-    text = EditionText("Weekly digest", "Press Office", "Hello,", "Intro.", "Closing.", "Sig")
-    edition = plan_edition(
-        many, forced, taxonomy=taxonomy, text=text, now=NOW, max_age=None, max_items=40
-    )
-    templates = {p.name: p.read_text("utf-8") for p in bundled_templates_dir().iterdir()}
-    sender = Sender("Press Office", "press@example.org")
-    zone = ZoneInfo("Asia/Phnom_Penh")
-    env = template_environment(templates)
-    context = {**_context(edition, sender, zone), "subject": "s", "preheader": "p"}
-
-    render_time = best_of(20, lambda: render_edition(edition, templates, sender=sender, zone=zone))
-    jinja_time = best_of(20, lambda: env.get_template("email.mjml").render(context))
-    html = render_edition(edition, templates, sender=sender, zone=zone).html
-    print(f"render: 40-item edition in {render_time * 1000:.1f} ms")
-    print(f"  baseline, Jinja2 step alone: {jinja_time * 1000:.1f} ms")
-    print(f"  ratio full render / Jinja2: {render_time / jinja_time:.2f}x")
-    print(f"  email.html size: {len(html.encode()):,} bytes (Gmail clips past ~102,000)")
 
 
 if __name__ == "__main__":

@@ -318,6 +318,8 @@ def _report_build(result: BuildResult) -> None:
         f"sections, {len(edition.off_topic)} off-topic left out",
         err=True,
     )
+    for warning in result.rendered.warnings:
+        click.echo(click.style(f"! email: {warning}", fg="yellow"), err=True)
     _report_feed_health(result.feeds)
     click.echo(result.html_path)
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .tomlfile import KeyLocator, load_toml
+from .types import Theme
 
 ENV_VAR = "DIGEST_CONFIG"
 DEFAULT_NAMES = ("digest.toml", "digest.example.toml")
@@ -32,6 +33,8 @@ Check = Callable[[Any], str | None]
 def setting(default: Any = dataclasses.MISSING, *, help: str, check: Check | None = None) -> Any:
     """Declare one setting: its default (none means required), help and extra check."""
     metadata = {"help": help, "check": check}
+    if isinstance(default, dict):  # a table setting: each Config gets its own
+        return field(default_factory=lambda: dict(default), metadata=metadata)
     return field(default=default, metadata=metadata)
 
 
@@ -77,6 +80,53 @@ def _cron(value: Any) -> str | None:
     return None if len(value.split()) == 5 else "must be a cron expression of five fields"
 
 
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _colour(value: Any) -> str | None:
+    return None if _COLOUR.match(value) else f"{value!r} is not a colour like #1f2933"
+
+
+# Font names only: the value is written into CSS, so nothing that could end it.
+_FONTS = re.compile(r"^[A-Za-z0-9 ,'\-]+$")
+
+
+def _fonts(value: Any) -> str | None:
+    ok = value == "" or _FONTS.match(value)
+    return None if ok else "must be font names separated by commas (letters, digits, quotes)"
+
+
+def _https_url(value: Any) -> str | None:
+    if value == "" or re.match(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$", value):
+        return None
+    return f"{value!r} must be an https:// address (or empty)"
+
+
+def _folder_url(value: Any) -> str | None:
+    problem = _https_url(value)
+    if problem is None and value and not value.endswith("/"):
+        return f"{value!r} must end with / (the editions are folders under it)"
+    return problem
+
+
+def _url_pattern(value: Any) -> str | None:
+    if value == "":
+        return None
+    if "{url}" not in value:
+        return "must contain {url}, where the item's address goes"
+    return _https_url(value.replace("{url}", "x"))
+
+
+def _optional_address(value: Any) -> str | None:
+    return None if value == "" else _address(value)
+
+
+def _list_id(value: Any) -> str | None:
+    if value == "" or re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z0-9-]+", value):
+        return None
+    return f"{value!r} must look like digest.example.org (letters, digits, dots)"
+
+
 def _env_name(value: Any) -> str | None:
     ok = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value)
     return None if ok else "must be the name of an environment variable, not its value"
@@ -107,6 +157,19 @@ class DigestSettings:
         help="How alike two reports must be (0-1) to be shown as one story",
         check=_fraction,
     )
+    html_budget_kb: int = setting(
+        60,
+        help="Warn when the email's HTML passes this size (Gmail clips at 102)",
+        check=_positive,
+    )
+    archived_copy: str = setting(
+        "",
+        help="Address of an archived copy of a page, with {url} for the page (empty: none)",
+        check=_url_pattern,
+    )
+    archived_copy_hosts: tuple[str, ...] = setting(
+        (), help='Outlets (host names) whose items get an archived-copy link; "*" for all'
+    )
 
 
 @dataclass(frozen=True)
@@ -126,6 +189,76 @@ class PathSettings:
     output: Path = setting(help="Folder the editions are written to")
     templates: Path | None = setting(None, help="Your templates; override bundled ones by name")
     taxonomy: Path | None = setting(None, help="Your topic taxonomy instead of the bundled one")
+
+
+_THEME = Theme()  # the bundled look; every colour setting defaults to it
+
+
+@dataclass(frozen=True)
+class ThemeSettings:
+    """[theme]: how the email looks, without editing templates."""
+
+    ink: str = setting(_THEME.ink, help="Text colour", check=_colour)
+    muted: str = setting(
+        _THEME.muted, help="Colour of dates, outlets and the footer", check=_colour
+    )
+    accent: str = setting(
+        _THEME.accent, help="Colour of links and section headings", check=_colour
+    )
+    paper: str = setting(_THEME.paper, help="Background behind the text", check=_colour)
+    page: str = setting(_THEME.page, help="Background around the text", check=_colour)
+    dark_ink: str = setting(_THEME.dark_ink, help="Text colour in dark mode", check=_colour)
+    dark_muted: str = setting(_THEME.dark_muted, help="Muted colour in dark mode", check=_colour)
+    dark_accent: str = setting(
+        _THEME.dark_accent, help="Accent colour in dark mode", check=_colour
+    )
+    dark_paper: str = setting(
+        _THEME.dark_paper, help="Text background in dark mode", check=_colour
+    )
+    dark_page: str = setting(_THEME.dark_page, help="Page background in dark mode", check=_colour)
+    font_family: str = setting(
+        "",
+        help="Font stack (empty: system fonts with Khmer fallbacks); no web fonts",
+        check=_fonts,
+    )
+    logo: Path | None = setting(
+        None, help="PNG, JPEG or GIF sent inside the email (never loaded from a server)"
+    )
+    logo_alt: str = setting("", help="Text shown instead of the logo (empty: the organisation)")
+    logo_width: int = setting(160, help="Width of the logo in pixels", check=_positive)
+    lead_title: str = setting(_THEME.lead_title, help="Heading over the lead story")
+    show_numbers: bool = setting(True, help='Show the "this edition in numbers" line')
+    section_order: tuple[str, ...] = setting(
+        (), help="Topic ids in the order their sections appear; others follow"
+    )
+    section_titles: dict[str, str] = setting(
+        {}, help="Section heading per topic id, instead of the taxonomy's label"
+    )
+
+
+@dataclass(frozen=True)
+class ListSettings:
+    """[list]: what the list says about itself in mail headers and the footer."""
+
+    id: str = setting(
+        "", help="List-Id, e.g. digest.example.org (empty: digest.<sender domain>)", check=_list_id
+    )
+    unsubscribe_mailto: str = setting(
+        "",
+        help="Address that takes unsubscribe requests (empty: the sender)",
+        check=_optional_address,
+    )
+    unsubscribe_url: str = setting(
+        "", help="https page that unsubscribes in one click (empty: mail only)", check=_https_url
+    )
+    archive_url: str = setting(
+        "",
+        help="https folder where the web versions are published, ending in /",
+        check=_folder_url,
+    )
+    reason: str = setting(
+        "", help="Why the reader gets this email, shown in the footer (empty: a default)"
+    )
 
 
 @dataclass(frozen=True)
@@ -199,6 +332,8 @@ class Config:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    theme: ThemeSettings = field(default_factory=ThemeSettings)
+    list: ListSettings = field(default_factory=ListSettings)
 
 
 SECTIONS: dict[str, type[Any]] = {
@@ -208,7 +343,21 @@ SECTIONS: dict[str, type[Any]] = {
     "schedule": ScheduleSettings,
     "smtp": SmtpSettings,
     "fetch": FetchSettings,
+    "theme": ThemeSettings,
+    "list": ListSettings,
 }
+
+
+def config_error(config: Config, key: str, message: str) -> ConfigError:
+    """An error about a setting whose value is only checkable later (for example
+    against the taxonomy), naming the file and, if it can be found, the line."""
+    section, _, name = key.partition(".")
+    try:
+        locate = KeyLocator(config.path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return ConfigError(str(config.path), message, key=key)
+    line = locate(section, name) or locate(None, key)
+    return ConfigError(str(config.path), message, line=line, key=key)
 
 
 def find_config_path(
@@ -286,7 +435,7 @@ def _build_section(
     for key, spec in declared.items():
         dotted = f"{name}.{key}"
         if key not in raw:
-            if spec.default is dataclasses.MISSING:
+            if spec.default is spec.default_factory is dataclasses.MISSING:
                 raise ConfigError(
                     str(path),
                     f"missing required setting ({spec.metadata['help']})",
@@ -298,7 +447,9 @@ def _build_section(
         if problem is None and spec.metadata["check"] is not None:
             problem = spec.metadata["check"](value)
         if problem is not None:
-            raise ConfigError(str(path), problem, line=locate(name, key), key=dotted)
+            # A table setting may be written as its own [section.key] header.
+            line = locate(name, key) or locate(None, dotted)
+            raise ConfigError(str(path), problem, line=line, key=dotted)
         values[key] = value
     return cls(**values)
 
@@ -311,6 +462,15 @@ def _coerce(value: Any, hint: Any, base: Path) -> tuple[str | None, Any]:
     optional = typing.get_origin(hint) in (typing.Union, types.UnionType)
     if optional:
         hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"expected a list of strings, got {_describe(value)}", None
+        return None, tuple(value)
+    if origin is dict:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            return f"expected a table of strings, got {_describe(value)}", None
+        return None, dict(value)
     if hint is Path:
         if not isinstance(value, str) or not value:
             return f"expected a path string, got {_describe(value)}", None

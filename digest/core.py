@@ -28,14 +28,15 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from . import fetch
+from .archive import atom_feed
 from .classify import Classifier, parse_taxonomy
 from .cluster import cluster_items
-from .config import Config
+from .config import Config, config_error
 from .errors import ConfigError, DigestError, FeedError, FeedGone
 from .health import flag_feeds
 from .parse import parse_feed
-from .render import HTML_SIZE_WARNING, compose_message, render_edition, render_index
-from .select import plan_edition
+from .render import compose_message, render_edition, render_index
+from .select import arrange_topics, plan_edition
 from .sources import add_outline, opml_document, parse_opml, remove_outline, resolve_location
 from .store import Store, open_store
 from .types import (
@@ -50,11 +51,14 @@ from .types import (
     FeedState,
     FeedUpdate,
     FetchResult,
+    Logo,
+    MailingList,
     ParsedItem,
     RenderedEdition,
     Sender,
     Story,
     Taxonomy,
+    Theme,
     UpdateStatus,
 )
 from .urls import canonical_url
@@ -72,6 +76,10 @@ Progress = Callable[[FeedUpdate, int, int], None]
 PROCESS_POOL_MIN_FEEDS = 12
 # Stories are looked for among items first seen or dated this recently.
 STORY_HORIZON = timedelta(days=30)
+THEME_COLOURS = (
+    "ink", "muted", "accent", "paper", "page",
+    "dark_ink", "dark_muted", "dark_accent", "dark_paper", "dark_page",
+)  # fmt: skip
 # The source of links an editor adds by hand (`digest add`).
 EDITOR_SOURCE = FeedSource(url="editor:hand-added", name="Added by the editor")
 
@@ -429,7 +437,7 @@ class Digest:
         return plan_edition(
             items,
             classifications,
-            taxonomy=self.taxonomy,
+            taxonomy=self.sections_taxonomy(),
             text=self._edition_text(),
             now=now.astimezone(self.zone),
             max_age=max_age,
@@ -437,20 +445,103 @@ class Digest:
             stories=self.store.stories(),
         )
 
+    def sections_taxonomy(self) -> Taxonomy:
+        """The taxonomy in the section order and under the titles of [theme]."""
+        theme = self.config.theme
+        known = {topic.id for topic in self.taxonomy.topics}
+        for key, named in (
+            ("theme.section_order", theme.section_order),
+            ("theme.section_titles", tuple(theme.section_titles)),
+        ):
+            unknown = [topic_id for topic_id in named if topic_id not in known]
+            if unknown:
+                raise config_error(
+                    self.config,
+                    key,
+                    f"unknown topic {unknown[0]!r} (the taxonomy has: {', '.join(sorted(known))})",
+                )
+        return arrange_topics(self.taxonomy, theme.section_order, theme.section_titles)
+
+    def theme(self) -> Theme:
+        """[theme] as the renderer takes it, with the logo read in."""
+        settings = self.config.theme
+        logo = None
+        if settings.logo is not None:
+            logo = self._read_logo(settings.logo, settings.logo_alt, settings.logo_width)
+        return Theme(
+            **{name: getattr(settings, name) for name in THEME_COLOURS},
+            font_family=settings.font_family or Theme.font_family,
+            lead_title=settings.lead_title,
+            show_numbers=settings.show_numbers,
+            logo=logo,
+        )
+
+    def _read_logo(self, path: Path, alt: str, width: int) -> Logo:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise config_error(
+                self.config, "theme.logo", f"logo {path} cannot be read: {exc.strerror}"
+            ) from exc
+        mime = image_type(data)
+        if mime is None:
+            raise config_error(
+                self.config, "theme.logo", f"logo {path} is not a PNG, JPEG or GIF image"
+            )
+        extension = mime.split("/")[1].replace("jpeg", "jpg")
+        return Logo(
+            data=data,
+            mime=mime,
+            alt=alt or self.config.digest.organisation,
+            width=width,
+            filename=f"logo.{extension}",
+        )
+
+    def mailing_list(self) -> MailingList:
+        """[list] and the archived-copy settings, with defaults from the sender."""
+        settings = self.config.list
+        domain = self.config.sender.address.rpartition("@")[2]
+        return MailingList(
+            list_id=settings.id or f"digest.{domain}",
+            unsubscribe_mailto=settings.unsubscribe_mailto or self.config.sender.address,
+            unsubscribe_url=settings.unsubscribe_url,
+            archive_url=settings.archive_url,
+            reason=settings.reason,
+            archived_copy=self.config.digest.archived_copy,
+            archived_copy_hosts=self.config.digest.archived_copy_hosts,
+            html_budget=self.config.digest.html_budget_kb * 1000,
+        )
+
+    def render(self, edition: Edition, *, web: bool = False) -> RenderedEdition:
+        """The email (or its web version) for `edition`, as it will be sent."""
+        return render_edition(
+            edition,
+            self.templates(),
+            sender=self._sender(),
+            zone=self.zone,
+            theme=self.theme(),
+            mailing=self.mailing_list(),
+            web=web,
+        )
+
     def build(self) -> BuildResult:
-        """Plan, render and write the next edition and the archive index."""
+        """Plan, render and write the next edition, its web version, the
+        archive index and the Atom feed of editions."""
         edition = self.plan()
-        templates = self.templates()
+        rendered = self.render(edition)
+        web = self.render(edition, web=True)
         sender = self._sender()
-        rendered = render_edition(edition, templates, sender=sender, zone=self.zone)
         output = self.config.paths.output
         folder = output / edition.slug
+        domain = sender.address.rpartition("@")[2]
         message = compose_message(
             rendered,
             sender=sender,
             to=sender.address,
             date=edition.created,
-            message_id=make_msgid(idstring=edition.slug, domain=sender.address.split("@")[-1]),
+            message_id=make_msgid(idstring=edition.slug, domain=domain),
+            mailing=self.mailing_list(),
+            list_name=self.config.digest.organisation,
         )
         feeds = self.feed_health()
         files = {
@@ -458,30 +549,24 @@ class Digest:
             "email.txt": rendered.text.encode("utf-8"),
             "email.eml": message.as_bytes(),
             "edition.json": edition_json(edition, rendered, feeds).encode("utf-8"),
+            "index.html": web.html.encode("utf-8"),
         }
+        if rendered.logo is not None:
+            files[rendered.logo.filename] = rendered.logo.data
         for name, content in files.items():
             _write_atomically(folder / name, content)
-        if len(files["email.html"]) > HTML_SIZE_WARNING:
-            log.warning(
-                "email.html is %d bytes; Gmail clips messages past about 102 KB",
-                len(files["email.html"]),
-            )
         self.store.save_edition(
             slug=edition.slug,
             title=edition.text.title,
             subject=rendered.subject,
+            preheader=rendered.preheader,
             created=edition.created,
             folder=edition.slug,
             placed=[
-                (entry.item.id, section.topic.id)
-                for section in edition.sections
-                for entry in section.items
+                (entry.item.id, entry.classification.primary or "") for entry in edition.items
             ],
         )
-        index = render_index(
-            self.store.editions(), templates, title=edition.text.title, zone=self.zone
-        )
-        _write_atomically(output / "index.html", index.encode("utf-8"))
+        self._write_archive(edition.text.title, domain)
         return BuildResult(
             edition=edition,
             rendered=rendered,
@@ -489,6 +574,23 @@ class Digest:
             files=tuple(str(folder / name) for name in files),
             feeds=tuple(feeds),
         )
+
+    def _write_archive(self, title: str, domain: str) -> None:
+        """output/index.html and output/feed.xml: every edition, newest first."""
+        records = self.store.editions()
+        output = self.config.paths.output
+        index = render_index(
+            records, self.templates(), title=title, zone=self.zone, theme=self.theme()
+        )
+        _write_atomically(output / "index.html", index.encode("utf-8"))
+        feed = atom_feed(
+            records,
+            title=title,
+            author=self.config.digest.organisation,
+            domain=domain,
+            archive_url=self.config.list.archive_url,
+        )
+        _write_atomically(output / "feed.xml", feed)
 
     def _edition_text(self) -> EditionText:
         settings = self.config.digest
@@ -526,6 +628,24 @@ def open_digest(config: Config) -> Digest:
     return Digest(config, open_store(config.paths.database))
 
 
+_IMAGE_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+
+
+def image_type(data: bytes) -> str | None:
+    """The MIME type of a PNG, JPEG or GIF from its first bytes, else None.
+
+    Mail clients show these three; SVG and WebP often break, so they are refused."""
+    for signature, mime in _IMAGE_SIGNATURES.items():
+        if data.startswith(signature):
+            return mime
+    return None
+
+
 def edition_json(
     edition: Edition, rendered: RenderedEdition, feeds: Sequence[FeedHealth] = ()
 ) -> str:
@@ -554,6 +674,7 @@ def edition_json(
                 {"outlet": other.outlet, "title": other.title, "url": other.url}
                 for other in e.also
             ],
+            "previously_reported": e.previously.isoformat() if e.previously else None,
         }
 
     data = {
@@ -562,6 +683,7 @@ def edition_json(
         "window_start": edition.window_start.isoformat() if edition.window_start else None,
         "subject": rendered.subject,
         "preheader": rendered.preheader,
+        "lead": entry(edition.lead) if edition.lead else None,
         "sections": [
             {
                 "topic": section.topic.id,
@@ -571,6 +693,7 @@ def edition_json(
             for section in edition.sections
         ],
         "off_topic": [entry(e) for e in edition.off_topic],
+        "warnings": list(rendered.warnings),
         "feed_warnings": [
             {
                 "feed": feed.source.url,

@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 
@@ -63,9 +64,10 @@ def parse_feed(source: FeedSource, fetched: FetchResult) -> ParsedFeed:
 def _parse_entry(entry: dict[str, Any], feed_lang: str | None) -> ParsedItem | None:
     url = str(entry.get("link") or "").strip()
     title = html_to_line(str(entry.get("title") or ""))
-    if not url or not title:
-        # An entry with no link cannot be read by anyone; one with no title
-        # cannot be shown. Neither belongs in a digest.
+    if not title or urlsplit(url).scheme.lower() not in ("http", "https"):
+        # An entry with no title cannot be shown; one with no web link cannot
+        # be read, and a javascript: or data: "link" is an attack on whoever
+        # clicks it. None of them belongs in a digest.
         return None
     summary = html_to_text(_summary_html(entry))
     # dict.get reads the entry's own keys: feedparser's mapping would answer a

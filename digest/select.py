@@ -23,6 +23,9 @@ from .types import (
     Taxonomy,
 )
 
+# Fewer on-topic items than this and the edition opens straight on its sections.
+LEAD_MIN_ITEMS = 4
+
 
 def plan_edition(
     items: Sequence[Item],
@@ -64,9 +67,12 @@ def plan_edition(
         if item.id not in hidden
     ]
     on_topic = [entry for entry in entries if entry.classification.primary][:max_items]
+    lead = choose_lead(on_topic)
     sections = []
     for topic in taxonomy.topics:
-        filed = tuple(e for e in on_topic if e.classification.primary == topic.id)
+        filed = tuple(
+            e for e in on_topic if e.classification.primary == topic.id and e is not lead
+        )
         if filed:
             sections.append(Section(topic=topic, items=filed))
     return Edition(
@@ -76,7 +82,34 @@ def plan_edition(
         text=text,
         sections=tuple(sections),
         off_topic=tuple(entry for entry in entries if not entry.classification.primary),
+        lead=lead,
     )
+
+
+def choose_lead(entries: Sequence[EditionItem]) -> EditionItem | None:
+    """The story to open with: the one most outlets reported, then the surest
+    match, then the newest. A short edition has no lead: it would leave the
+    sections nearly empty."""
+    if len(entries) < LEAD_MIN_ITEMS:
+        return None
+    return max(
+        entries,
+        key=lambda e: (len(e.also), e.classification.confidence, e.item.date, e.item.id),
+    )
+
+
+def arrange_topics(
+    taxonomy: Taxonomy, order: Sequence[str], titles: Mapping[str, str]
+) -> Taxonomy:
+    """The taxonomy's topics in the editor's section order (topics not named
+    keep their order after those named) and under the editor's titles."""
+    rank = {topic_id: position for position, topic_id in enumerate(order)}
+    ordered = sorted(
+        enumerate(taxonomy.topics),
+        key=lambda pair: (rank.get(pair[1].id, len(rank)), pair[0]),
+    )
+    topics = tuple(replace(topic, label=titles.get(topic.id, topic.label)) for _, topic in ordered)
+    return replace(taxonomy, topics=topics)
 
 
 def _also_reported(items: Sequence[Item], stories: Sequence[Story]) -> dict[int, tuple[Item, ...]]:

@@ -196,6 +196,8 @@ class EditionItem:
     classification: Classification
     # The same story from other outlets, shown as "also reported by".
     also: tuple[Item, ...] = ()
+    # A watched case this item continues was in an earlier edition of that date.
+    previously: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -230,10 +232,14 @@ class Edition:
     text: EditionText
     sections: tuple[Section, ...]
     off_topic: tuple[EditionItem, ...] = ()
+    # The story shown first, above the sections (and not repeated in them).
+    lead: EditionItem | None = None
 
     @property
     def items(self) -> tuple[EditionItem, ...]:
-        return tuple(entry for section in self.sections for entry in section.items)
+        """Every item in reading order: the lead, then each section's."""
+        placed = tuple(entry for section in self.sections for entry in section.items)
+        return ((self.lead,) if self.lead else ()) + placed
 
 
 @dataclass(frozen=True)
@@ -244,12 +250,68 @@ class RenderedEdition:
     preheader: str
     html: str
     text: str
+    # Things the editor should fix before sending (size, contrast...).
+    warnings: tuple[str, ...] = ()
+    # The logo the HTML refers to by Content-ID, carried with the message.
+    logo: Logo | None = None
 
 
 @dataclass(frozen=True)
 class Sender:
     name: str
     address: str
+
+
+@dataclass(frozen=True)
+class Logo:
+    """An image sent inside the message (never fetched from a server)."""
+
+    data: bytes
+    mime: str  # image/png, image/jpeg or image/gif
+    alt: str
+    width: int
+    filename: str
+    content_id: str = "logo@press-digest"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """How the email looks: colours for light and dark mode, fonts, logo, labels."""
+
+    ink: str = "#1f2933"
+    muted: str = "#52606d"
+    accent: str = "#8a1c1c"
+    paper: str = "#ffffff"
+    page: str = "#f3f0eb"
+    dark_ink: str = "#e8e6e3"
+    dark_muted: str = "#b8c0c8"
+    dark_accent: str = "#f3a6a6"
+    dark_paper: str = "#1b2026"
+    dark_page: str = "#111418"
+    font_family: str = (
+        "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, 'Noto Sans', "
+        "'Noto Sans Khmer', 'Khmer OS System', 'Khmer OS', 'Khmer UI', "
+        "Helvetica, Arial, sans-serif"
+    )
+    lead_title: str = "Top story"
+    show_numbers: bool = True
+    logo: Logo | None = None
+
+
+@dataclass(frozen=True)
+class MailingList:
+    """What the list says about itself in headers and the footer."""
+
+    list_id: str  # the List-Id header, e.g. "Weekly digest <digest.example.org>"
+    unsubscribe_mailto: str  # an address; the mailto link asks to be taken off
+    unsubscribe_url: str = ""  # https; enables one-click unsubscribe
+    archive_url: str = ""  # where the web versions live, ending in "/"
+    reason: str = ""  # why the reader gets this email
+    # Where an archived copy of a page lives ("{url}" is replaced), and the
+    # hosts it is offered for ("*": every item).
+    archived_copy: str = ""
+    archived_copy_hosts: tuple[str, ...] = ()
+    html_budget: int = 60_000  # bytes; warn above this
 
 
 UpdateStatus = Literal["ok", "not-modified", "failed", "gone", "disabled"]
@@ -320,6 +382,7 @@ class EditionRecord:
     created: datetime
     folder: str
     item_count: int
+    preheader: str = ""
 
 
 @dataclass(frozen=True)

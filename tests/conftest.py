@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import http.server
 import socketserver
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -56,6 +58,17 @@ def write_config(folder: Path, feeds: Path, extra: str = "") -> Path:
 def sample_config(tmp_path: Path) -> Path:
     """A config over the bundled sample feeds, writing only under tmp_path."""
     return write_config(tmp_path, SAMPLE_OPML)
+
+
+def run_digest(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`digest run` in its own process, as cron would start it."""
+    return subprocess.run(
+        [sys.executable, "-m", "digest", "run", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=config.parent,
+    )
 
 
 def shared_fixture(*parts: str) -> Path:

@@ -24,6 +24,8 @@ PURE = (
     "health",
     "cluster",
     "extract",
+    "theme",
+    "archive",
 )
 EDGES = ("fetch", "store", "send", "core", "preview", "cli", "config")
 FORBIDDEN_FOREIGN = ("httpx", "sqlite3", "smtplib", "socket", "urllib.request", "os", "subprocess")

@@ -22,7 +22,8 @@ def test_example_config_loads_and_names_every_setting() -> None:
     for section, cls in SECTIONS.items():
         assert f"[{section}]" in text
         for spec in dataclasses.fields(cls):
-            assert f"{spec.name} =" in text, f"{section}.{spec.name} is not documented"
+            documented = f"{spec.name} =" in text or f"[{section}.{spec.name}]" in text
+            assert documented, f"{section}.{spec.name} is not documented"
 
 
 def test_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
@@ -112,3 +113,48 @@ def test_config_is_frozen(tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path, SAMPLE_OPML))
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.digest.title = "changed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle", "message"),
+    [
+        (
+            '\n[theme]\naccent = "red"\n',
+            "accent",
+            "theme.accent: 'red' is not a colour like #1f2933",
+        ),
+        (
+            '\n[theme]\nfont_family = "Arial; } body { x"\n',
+            "font_family",
+            "theme.font_family: must be font names",
+        ),
+        (
+            '\n[theme]\nsection_order = "labour-rights"\n',
+            "section_order",
+            "expected a list of strings",
+        ),
+        (
+            "\n[theme.section_titles]\nlabour-rights = 3\n",
+            "[theme.section_titles]",
+            "expected a table of strings",
+        ),
+        ('\n[list]\narchive_url = "https://x.example/digest"\n', "archive_url", "must end with /"),
+        (
+            '\n[list]\nunsubscribe_url = "http://x.example/u"\n',
+            "unsubscribe_url",
+            "must be an https:// address",
+        ),
+        ('\n[list]\nid = "my list"\n', "id =", "must look like digest.example.org"),
+    ],
+)
+def test_theme_and_list_settings_are_checked(
+    tmp_path: Path, extra: str, needle: str, message: str
+) -> None:
+    error = _error_for(tmp_path, extra)
+    line = _line_of(tmp_path / "digest.toml", needle)
+    assert f"digest.toml:{line}: " in error and message in error, error
+
+
+def test_archived_copy_pattern_must_hold_the_url(tmp_path: Path) -> None:
+    replace = ("max_age_days = 0", 'max_age_days = 0\narchived_copy = "https://archive.example/"')
+    assert "must contain {url}" in _error_for(tmp_path, replace=replace)

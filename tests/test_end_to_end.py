@@ -6,8 +6,6 @@ import email
 import email.policy
 import json
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 
 from digest import load_config, open_digest
 
-from .conftest import ROOT
+from .conftest import ROOT, run_digest
 
 EXPECTATIONS = json.loads((ROOT / "tests/data/sample_expectations.json").read_text("utf-8"))
 ON_TOPIC = [e for e in EXPECTATIONS["items"] if e.get("primary_in")]
@@ -58,16 +56,6 @@ class SectionedLinks(HTMLParser):
             self._text.append(data)
 
 
-def run_digest(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "digest", "run", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=config.parent,
-    )
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     from .conftest import SAMPLE_OPML, write_config
@@ -95,6 +83,7 @@ def test_every_on_topic_item_appears_once_under_its_topic(built: dict[str, objec
     parser = SectionedLinks()
     parser.feed(html_path.read_text("utf-8"))
     labels = _topic_labels(built["config"])
+    lead = json.loads((html_path.parent / "edition.json").read_text("utf-8"))["lead"]
     headings = {href: heading for heading, href, _ in parser.links}
     assert ALSO_REPORTED, "the sample must hold one event reported by two outlets"
     for expected in ON_TOPIC:
@@ -108,6 +97,10 @@ def test_every_on_topic_item_appears_once_under_its_topic(built: dict[str, objec
             assert heading == headings[ALSO_REPORTED[expected["url"]]]
             continue
         assert text == expected["title"]
+        if heading == "Top story":  # the lead: above the sections, its topic in edition.json
+            assert lead is not None and lead["url"] == expected["url"]
+            assert lead["primary"] in expected["primary_in"]
+            continue
         wanted = {labels[topic] for topic in expected["primary_in"]}
         assert heading in wanted, f"{expected['title']!r} filed under {heading!r}, not {wanted}"
 
@@ -188,6 +181,8 @@ def test_edition_json_explains_each_item(built: dict[str, object]) -> None:
     assert isinstance(html_path, Path)
     data = json.loads((html_path.parent / "edition.json").read_text("utf-8"))
     items = [item for section in data["sections"] for item in section["items"]]
+    if data["lead"]:
+        items.append(data["lead"])
     assert len(items) == len(ON_TOPIC) - len(ALSO_REPORTED)
     also = {other["url"]: item["url"] for item in items for other in item["also_reported_by"]}
     assert also == ALSO_REPORTED

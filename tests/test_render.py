@@ -1,105 +1,381 @@
-"""The email as readers get it: safe, self-contained, readable as text."""
+"""The email as readers get it: safe, self-contained, readable as text, small."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import timedelta
+from email.message import EmailMessage
+from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from digest.core import bundled_templates_dir
 from digest.errors import RenderError
-from digest.render import render_edition, wrap_text
-from digest.types import (
-    Classification,
-    Edition,
-    EditionItem,
-    EditionText,
-    Item,
-    Section,
-    Sender,
-    Topic,
+from digest.render import compose_message, render_edition, wrap_text
+from digest.select import arrange_topics, plan_edition
+from digest.theme import contrast_ratio
+from digest.types import Edition, Logo, MailingList, RenderedEdition, Sender, Theme
+
+from .editions import (
+    LOGO_PNG,
+    MAILING,
+    NOW,
+    TAXONOMY,
+    TEXT,
+    big_edition,
+    classification,
+    make_item,
+    one_item_edition,
 )
 
-NOW = datetime(2026, 11, 25, 0, 30, tzinfo=UTC)
 ZONE = ZoneInfo("Asia/Phnom_Penh")
-SENDER = Sender("Press Office", "press@example.org")
+SENDER = Sender("Press Office", "press@press-office.example")
 TEMPLATES = {p.name: p.read_text("utf-8") for p in bundled_templates_dir().iterdir()}
-HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"'
+HOSTILE = '<script>alert("x")</script>"><img src=x onerror=alert(1)> & "quotes"'
+LOGO = Logo(data=LOGO_PNG, mime="image/png", alt="Press Office", width=120, filename="logo.png")
 
 
-def edition(
-    title: str = "Union leader jailed", summary: str = "Sentenced to two years."
-) -> Edition:
-    item = Item(
-        id=1, source_url="s", outlet="Mekong Dispatch", guid="g", url="https://n.example/a?id=1&x=2",
-        canonical_url="https://n.example/a?id=1&x=2", title=title, summary=summary,
-        published=NOW, first_seen=NOW, updated=NOW, lang="en",
-    )  # fmt: skip
-    why = Classification(topics=("labour-rights",), primary="labour-rights", confidence=0.8)
-    topic = Topic("labour-rights", "Workers and trade unions", "d")
-    text = EditionText(
-        "Weekly digest", "Press Office", "Hello,", "First paragraph.\nSecond paragraph.",
-        "Talk to us.", "Dara\nPress officer",
-    )  # fmt: skip
-    return Edition(
-        slug="2026-11-25-weekly", created=NOW, window_start=None, text=text,
-        sections=(Section(topic, (EditionItem(item, why),)),),
-    )  # fmt: skip
+def render(
+    edition: Edition,
+    *,
+    theme: Theme | None = None,
+    mailing: MailingList = MAILING,
+    web: bool = False,
+    templates: dict[str, str] = TEMPLATES,
+) -> RenderedEdition:
+    return render_edition(
+        edition,
+        templates,
+        sender=SENDER,
+        zone=ZONE,
+        theme=theme or Theme(),
+        mailing=mailing,
+        web=web,
+    )
+
+
+class Page(HTMLParser):
+    """What a reader's mail client sees: tags, links, headings, text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.links: list[str] = []
+        self.headings: list[tuple[str, str]] = []
+        self.styles: list[str] = []
+        self._heading: tuple[str, list[str]] | None = None
+        self._in_style = False
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if tag == "a" and attributes.get("href"):
+            self.links.append(str(attributes["href"]))
+        if tag in ("h1", "h2", "h3"):
+            self._heading = (tag, [])
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._heading and tag == self._heading[0]:
+            self.headings.append((tag, "".join(self._heading[1]).strip()))
+            self._heading = None
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._heading:
+            self._heading[1].append(data)
+        if self._in_style:
+            self.styles.append(data)
+
+    def story_links(self) -> list[str]:
+        return [link for link in self.links if "/2026/11/" in link]
+
+
+# -- safety and privacy --------------------------------------------------------
 
 
 def test_feed_text_cannot_inject_markup() -> None:
-    rendered = render_edition(edition(HOSTILE, HOSTILE), TEMPLATES, sender=SENDER, zone=ZONE)
-    assert "<script" not in rendered.html
-    assert "<img" not in rendered.html
-    assert "&lt;script&gt;" in rendered.html
+    item = make_item(1, title=HOSTILE, summary=HOSTILE)
+    item = replace(item, outlet=HOSTILE)
+    for web in (False, True):
+        rendered = render(one_item_edition(item), web=web)
+        page = Page(rendered.html)
+        assert not [tag for tag, _ in page.tags if tag in ("script", "img", "iframe")]
+        handlers = [name for _, attrs in page.tags for name in attrs if name.startswith("on")]
+        assert handlers == []
+        assert "&lt;script&gt;" in rendered.html
+        assert HOSTILE in rendered.text, "the text part shows the characters as they are"
 
 
-def test_nothing_loads_from_outside() -> None:
-    html = render_edition(edition(), TEMPLATES, sender=SENDER, zone=ZONE).html
-    assert not re.search(r"<(img|script|link|iframe)\b", html, re.I)
-    assert "@import" not in html and "url(" not in html
-    assert "fonts.googleapis" not in html
-    links = re.findall(r'href="([^"]+)"', html)
-    assert links == ["https://n.example/a?id=1&amp;x=2"], "only the story link, untouched"
+def test_nothing_loads_from_outside_and_every_image_has_alt() -> None:
+    theme = Theme(logo=LOGO)
+    page = Page(render(big_edition(), theme=theme).html)
+    loads = [
+        (tag, attrs.get(name))
+        for tag, attrs in page.tags
+        for name in ("src", "srcset", "background", "poster", "data")
+        if attrs.get(name)
+    ]
+    assert loads == [("img", "cid:logo@press-digest")], "only the logo, carried in the message"
+    assert not [tag for tag, attrs in page.tags if tag in ("script", "link", "iframe", "object")]
+    css = " ".join(page.styles) + " ".join(str(a.get("style")) for _, a in page.tags)
+    assert "@import" not in css and "url(" not in css
+    images = [attrs for tag, attrs in page.tags if tag == "img"]
+    assert images and all(attrs.get("alt") for attrs in images)
+
+
+def test_links_are_kept_as_published_with_nothing_added() -> None:
+    edition = big_edition(6, reported_twice=1)
+    page = Page(render(edition).html)
+    published = {entry.item.url for entry in edition.items} | {
+        other.url for entry in edition.items for other in entry.also
+    }
+    assert set(page.story_links()) == published
+    assert not [link for link in page.links if "utm_" in link or "redirect" in link]
+
+
+def test_every_story_link_appears_once_and_sections_follow_the_configured_order() -> None:
+    taxonomy = arrange_topics(
+        TAXONOMY, ["press-freedom", "labour-rights"], {"press-freedom": "Newspapers closed"}
+    )
+    items = [make_item(n) for n in range(1, 25)]
+    topics = [t.id for t in TAXONOMY.topics]
+    edition = plan_edition(
+        items,
+        {item.id: classification(topics[item.id % len(topics)]) for item in items},
+        taxonomy=taxonomy, text=TEXT, now=NOW, max_age=None, max_items=40,
+    )  # fmt: skip
+    page = Page(render(edition).html)
+    links = page.story_links()
+    assert sorted(links) == sorted({item.url for item in items})
+    assert len(links) == len(set(links)) == 24
+    sections = [text for tag, text in page.headings if tag == "h2"]
+    assert sections[0] == "Top story"
+    assert sections[1:3] == ["Newspapers closed", "Workers and trade unions"]
+    others = [t.label for t in TAXONOMY.topics if t.id not in ("press-freedom", "labour-rights")]
+    assert sections[3:] == others, "topics not named keep the taxonomy's order"
+
+
+def test_the_lead_is_the_story_most_outlets_reported_and_is_not_repeated() -> None:
+    edition = big_edition(12, reported_twice=1)
+    assert edition.lead is not None and len(edition.lead.also) == 2
+    page = Page(render(edition).html)
+    assert page.story_links().count(edition.lead.item.url) == 1
+    h3 = [text for tag, text in page.headings if tag == "h3"]
+    assert h3[0] == edition.lead.item.title
+
+
+def test_a_short_edition_has_no_lead() -> None:
+    assert big_edition(3, reported_twice=1).lead is None
 
 
 def test_language_direction_and_dark_mode_are_declared() -> None:
-    html = render_edition(edition(), TEMPLATES, sender=SENDER, zone=ZONE).html
+    edition = big_edition(8)
+    html = render(edition).html
     assert re.search(r'<html[^>]* lang="en"[^>]* dir="ltr"', html)
     assert 'name="color-scheme"' in html and "prefers-color-scheme: dark" in html
+    khmer = [e for e in edition.items if e.item.lang == "km"]
+    assert khmer and 'lang="km"' in html
+    khmer_edition = replace(edition, text=replace(edition.text, lang="km"))
+    assert re.search(r'<html[^>]* lang="km"', render(khmer_edition).html)
 
 
-def test_subject_preheader_and_dates_use_the_edition_zone() -> None:
-    rendered = render_edition(edition(), TEMPLATES, sender=SENDER, zone=ZONE)
-    assert rendered.subject == "Weekly digest"
-    assert "1 story" in rendered.preheader and "workers and trade unions (1)" in rendered.preheader
-    # 00:30 UTC is 07:30 in Phnom Penh, the same day; the date shown is local.
-    assert "25 Nov 2026" in rendered.text
+def test_headings_are_semantic() -> None:
+    page = Page(render(big_edition(10)).html)
+    levels = [tag for tag, _ in page.headings]
+    assert levels[0] == "h1" and levels.count("h1") == 1
+    assert "h2" in levels and "h3" in levels
 
 
-def test_text_part_reads_as_text() -> None:
-    text = render_edition(edition(summary="word " * 60), TEMPLATES, sender=SENDER, zone=ZONE).text
-    assert "<" not in text and "&amp;" not in text
-    assert "https://n.example/a?id=1&x=2" in text
+# -- theme -----------------------------------------------------------------------
+
+
+def test_theme_colours_and_labels_come_from_the_caller() -> None:
+    theme = Theme(accent="#0b4f6c", ink="#101010", lead_title="This week's main story")
+    html = render(big_edition(8), theme=theme).html
+    assert "#0b4f6c" in html and "#101010" in html
+    assert "#8a1c1c" not in html, "no bundled colour left behind"
+    assert "This week&#39;s main story" in html or "This week's main story" in html
+
+
+def test_the_bundled_theme_meets_wcag_aa_in_light_and_dark_mode() -> None:
+    rendered = render(big_edition(8))
+    assert rendered.warnings == ()
+
+
+def test_a_low_contrast_theme_is_reported() -> None:
+    rendered = render(big_edition(8), theme=Theme(muted="#bbbbbb"))
+    assert any("dates and outlets in light mode" in w for w in rendered.warnings)
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21)
+
+
+def test_numbers_line_can_be_turned_off() -> None:
+    assert "This edition in numbers" in render(big_edition(8)).html
+    assert (
+        "This edition in numbers"
+        not in render(big_edition(8), theme=Theme(show_numbers=False)).html
+    )
+
+
+def test_the_web_version_refers_to_the_logo_file_and_has_no_unsubscribe() -> None:
+    mailing = replace(MAILING, archive_url="https://press-office.example/digest/")
+    email_part = render(big_edition(8), theme=Theme(logo=LOGO), mailing=mailing)
+    web = render(big_edition(8), theme=Theme(logo=LOGO), mailing=mailing, web=True)
+    assert 'src="logo.png"' in web.html and "cid:" not in web.html
+    assert "Unsubscribe" in email_part.html and "Unsubscribe" not in web.html
+    web_address = f"https://press-office.example/digest/{big_edition(8).slug}/"
+    assert web_address in Page(email_part.html).links
+    assert web_address not in Page(web.html).links
+
+
+# -- per-item extras -------------------------------------------------------------
+
+
+def test_archived_copies_are_offered_only_for_the_named_outlets() -> None:
+    mailing = replace(
+        MAILING,
+        archived_copy="https://archive.example/web/{url}",
+        archived_copy_hosts=("sangkum-voice.example",),
+    )
+    edition = big_edition(9, reported_twice=0)
+    rendered = render(edition, mailing=mailing)
+    copies = [link for link in Page(rendered.html).links if link.startswith("https://archive")]
+    blocked = [e.item.url for e in edition.items if "sangkum-voice" in e.item.url]
+    assert blocked and copies == [f"https://archive.example/web/{url}" for url in blocked]
+    assert all(copy in rendered.text for copy in copies)
+
+
+def test_a_watched_case_says_when_it_was_last_reported() -> None:
+    earlier = NOW - timedelta(days=14)
+    rendered = render(one_item_edition(make_item(1), previously=earlier))
+    assert "Previously reported on 11 Nov 2026" in rendered.html
+    assert "Previously reported on 11 Nov 2026" in rendered.text
+
+
+# -- text part -------------------------------------------------------------------
+
+
+def test_text_part_reads_as_text_with_numbered_links() -> None:
+    edition = big_edition(10, reported_twice=2)
+    rendered = render(edition)
+    text = rendered.text
+    assert "<" not in text and "&amp;" not in text and "&#" not in text
     assert all(len(line) <= 78 for line in text.splitlines() if "://" not in line)
-    assert "WORKERS AND TRADE UNIONS" in text
+    references = dict(re.findall(r"^  \[(\d+)\] (\S+)$", text, re.M))
+    cited = re.findall(r"\[(\d+)\]", re.sub(r"^  \[\d+\] \S+$", "", text, flags=re.M))
+    assert set(cited) == set(references), "every number cited is listed, and only those"
+    assert sorted(references.values()) == sorted(Page(rendered.html).story_links())
     assert "Dara\nPress officer" in text
 
 
+def test_text_part_keeps_the_order_of_the_html() -> None:
+    edition = big_edition(12)
+    rendered = render(edition)
+    titles = [text for tag, text in Page(rendered.html).headings if tag == "h3"]
+    positions = [rendered.text.index(title[:40]) for title in titles]
+    assert positions == sorted(positions)
+
+
 def test_editor_paragraphs_and_signature_lines_survive_in_html() -> None:
-    html = render_edition(edition(), TEMPLATES, sender=SENDER, zone=ZONE).html
-    assert "<p>First paragraph.</p><p>Second paragraph.</p>" in html
+    html = render(big_edition(4)).html
+    assert "<p>A summary of the week&#39;s news.</p><p>Spokespeople are available.</p>" in html
     assert re.search(r"Dara<br\s*/?>Press officer", html)
-
-
-def test_a_template_error_names_the_template() -> None:
-    broken = {**TEMPLATES, "email.mjml": "{{ no_such_variable }}"}
-    with pytest.raises(RenderError, match="email.mjml"):
-        render_edition(edition(), broken, sender=SENDER, zone=ZONE)
 
 
 def test_wrap_keeps_long_urls_whole() -> None:
     url = "https://example.org/" + "x" * 100
     assert wrap_text(f"see {url} now", width=40).splitlines() == ["see", url, "now"]
+
+
+# -- size ------------------------------------------------------------------------
+
+
+def test_a_forty_item_edition_stays_under_the_clipping_budget() -> None:
+    rendered = render(big_edition(40))
+    size = len(rendered.html.encode("utf-8"))
+    assert size < 60_000, f"{size} bytes"
+    assert len(Page(rendered.html).story_links()) >= 40
+    assert not [w for w in rendered.warnings if "budget" in w]
+
+
+def test_an_edition_over_budget_is_reported() -> None:
+    rendered = render(big_edition(40), mailing=replace(MAILING, html_budget=20_000))
+    assert any("over the 20 KB budget" in w for w in rendered.warnings)
+
+
+# -- the message -----------------------------------------------------------------
+
+
+def message_for(mailing: MailingList, theme: Theme | None = None) -> EmailMessage:
+    rendered = render(big_edition(8), theme=theme, mailing=mailing)
+    message = compose_message(
+        rendered,
+        sender=SENDER,
+        to="reader@example.org",
+        date=NOW,
+        message_id="<edition-1@press-office.example>",
+        mailing=mailing,
+        list_name="Press Office",
+    )
+    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def test_the_message_carries_list_headers_and_both_parts_with_the_same_links() -> None:
+    parsed = message_for(MAILING)
+    assert parsed["List-Id"] == "Press Office <digest.press-office.example>"
+    assert parsed["List-Unsubscribe"].strip() == (
+        "<mailto:unsubscribe@press-office.example?subject=unsubscribe>"
+    )
+    assert parsed["List-Unsubscribe-Post"] is None, "one-click needs an https address"
+    assert parsed.get_content_type() == "multipart/alternative"
+    text = parsed.get_body(preferencelist=("plain",))
+    html = parsed.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    html_links = set(Page(html.get_content()).story_links())
+    assert html_links and html_links == set(
+        re.findall(r"https://\S+/2026/11/\S+", text.get_content())
+    )
+
+
+def test_one_click_unsubscribe_is_offered_with_an_https_address() -> None:
+    mailing = replace(MAILING, unsubscribe_url="https://press-office.example/unsubscribe")
+    parsed = message_for(mailing)
+    assert parsed["List-Unsubscribe"].strip() == (
+        "<mailto:unsubscribe@press-office.example?subject=unsubscribe>, "
+        "<https://press-office.example/unsubscribe>"
+    )
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_the_logo_travels_inside_the_message() -> None:
+    parsed = message_for(MAILING, Theme(logo=LOGO))
+    related = [part for part in parsed.walk() if part.get_content_type() == "multipart/related"]
+    assert len(related) == 1
+    [image] = [part for part in parsed.walk() if part.get_content_type() == "image/png"]
+    assert image["Content-ID"] == "<logo@press-digest>"
+    assert image.get_payload(decode=True) == LOGO_PNG
+
+
+# -- templates -------------------------------------------------------------------
+
+
+def test_a_template_error_names_the_template() -> None:
+    broken = {**TEMPLATES, "email.mjml": "{{ no_such_variable }}"}
+    with pytest.raises(RenderError, match="email.mjml"):
+        render(big_edition(4), templates=broken)
+
+
+def test_subject_preheader_and_dates_use_the_edition_zone() -> None:
+    rendered = render(one_item_edition(make_item(1)))
+    assert rendered.subject == "Weekly rights digest"
+    assert "1 story" in rendered.preheader
+    # The item is dated 20:30 UTC on the 24th: the 25th in Phnom Penh.
+    assert make_item(1).date.day == 24
+    assert "Le Courrier du Mékong, 25 Nov 2026." in rendered.text

@@ -17,6 +17,7 @@ class EditionTable(StoreBase):
         title: str,
         subject: str,
         created: datetime,
+        preheader: str = "",
         folder: str,
         placed: Sequence[tuple[int, str]],
     ) -> int:
@@ -27,9 +28,9 @@ class EditionTable(StoreBase):
         with self.transaction() as db:
             db.execute("DELETE FROM editions WHERE slug = ?", (slug,))
             cursor = db.execute(
-                "INSERT INTO editions (slug, title, subject, created_at, folder) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (slug, title, subject, iso(created), folder),
+                "INSERT INTO editions (slug, title, subject, preheader, created_at, folder) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (slug, title, subject, preheader, iso(created), folder),
             )
             edition_id = int(cursor.lastrowid or 0)
             db.executemany(
@@ -47,7 +48,8 @@ class EditionTable(StoreBase):
         rows = self._db.execute(
             """
             SELECT editions.id, slug, title, subject, created_at, folder,
-                   (SELECT count(*) FROM edition_items WHERE edition_id = editions.id)
+                   (SELECT count(*) FROM edition_items WHERE edition_id = editions.id),
+                   preheader
             FROM editions ORDER BY created_at DESC, editions.id DESC
             """
         )
@@ -60,6 +62,7 @@ class EditionTable(StoreBase):
                 created=parse_time(row[4]),
                 folder=row[5],
                 item_count=row[6],
+                preheader=row[7],
             )
             for row in rows
         ]

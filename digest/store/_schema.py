@@ -89,6 +89,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX story_members_by_lead ON story_members (lead_id);
     """,
+    # 4: the preheader, which the Atom feed of editions uses as its summary
+    """
+    ALTER TABLE editions ADD COLUMN preheader TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 

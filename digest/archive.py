@@ -1,0 +1,71 @@
+"""The Atom feed of past editions (RFC 4287), so partners can republish them.
+
+Pure: built from the store's edition records with ElementTree, which escapes
+every string. Entry ids are tag URIs (RFC 4151) made from the sender's domain
+and the edition's slug: stable across rebuilds and moves of the archive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from xml.etree import ElementTree
+
+from .types import EditionRecord
+
+ATOM = "http://www.w3.org/2005/Atom"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def atom_feed(
+    records: Sequence[EditionRecord],
+    *,
+    title: str,
+    author: str,
+    domain: str,
+    archive_url: str = "",
+) -> bytes:
+    """An Atom document with one entry per edition, newest first.
+
+    With no `archive_url`, links are relative to the feed's own address,
+    which RFC 4287 allows (the feed sits beside the edition folders).
+    """
+    ElementTree.register_namespace("", ATOM)
+    feed = ElementTree.Element(f"{{{ATOM}}}feed")
+    # A tag URI needs a date the domain was held; any fixed one keeps it stable.
+    _add(feed, "id", f"tag:{domain},2026:press-digest")
+    _add(feed, "title", title)
+    newest = max((record.created for record in records), default=_EPOCH)
+    _add(feed, "updated", _timestamp(newest))
+    author_element = _add(feed, "author")
+    _add(author_element, "name", author)
+    _link(feed, f"{archive_url}feed.xml", "self", "application/atom+xml")
+    _link(feed, f"{archive_url}index.html", "alternate", "text/html")
+    _add(feed, "generator", "press-digest")
+    for record in sorted(records, key=lambda r: (r.created, r.id), reverse=True):
+        entry = _add(feed, "entry")
+        _add(entry, "id", f"tag:{domain},{record.created:%Y-%m-%d}:{record.slug}")
+        _add(entry, "title", record.subject)
+        _add(entry, "updated", _timestamp(record.created))
+        _add(entry, "published", _timestamp(record.created))
+        _link(entry, f"{archive_url}{record.folder}/index.html", "alternate", "text/html")
+        if record.preheader:
+            _add(entry, "summary", record.preheader)
+    ElementTree.indent(feed)
+    document: bytes = ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"
+
+
+def _add(parent: ElementTree.Element, tag: str, text: str | None = None) -> ElementTree.Element:
+    element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}")
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _link(parent: ElementTree.Element, href: str, rel: str, kind: str) -> None:
+    ElementTree.SubElement(parent, f"{{{ATOM}}}link", {"href": href, "rel": rel, "type": kind})
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
