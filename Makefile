@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= digest.example.toml
 
-.PHONY: run test lint system-packages bench bench-render bench-ingest clean
+.PHONY: run test lint system-packages bench bench-render bench-send bench-ingest clean
 
 # The stamp files make a second `make run` skip the install when
 # pyproject.toml has not changed (the package is installed in editable mode,
@@ -55,6 +55,10 @@ bench: $(VENV)/.installed-test
 
 bench-render: $(VENV)/.installed-test
 	$(BIN)/python bench/render.py
+
+# About a minute: 1,000 messages over STARTTLS, then plain SMTP, on loopback.
+bench-send: $(VENV)/.installed-test
+	$(BIN)/python bench/send.py
 
 # About two minutes: 500 feeds over 25 loopback hosts, with a sequential baseline.
 bench-ingest: $(VENV)/.installed-test

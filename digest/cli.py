@@ -78,6 +78,19 @@ def _from_parent(name: str) -> Any:
 CONFIG_HELP = "Config file. Default: $DIGEST_CONFIG, ./digest.toml, then ./digest.example.toml."
 
 
+def group_options(group: F) -> F:
+    """`--config` and `-v` on a command group, so they may come before its
+    subcommand (`digest feeds --config X list`); `pass_digest` reads them."""
+    config = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=CONFIG_HELP,
+    )
+    verbose = click.option("-v", "--verbose", count=True, help="Say more (-vv: tracebacks too).")
+    return config(verbose(group))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="digest")
 def cli() -> None:
@@ -150,10 +163,7 @@ def add(
 
 
 @cli.group(invoke_without_command=True)
-@click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP
-)
-@click.option("-v", "--verbose", count=True, help="Say more (-vv: tracebacks too).")
+@group_options
 @click.pass_context
 def feeds(context: click.Context, config_path: Path | None, verbose: int) -> None:
     """The feed list and each feed's health (`digest feeds` = `digest feeds list`).
@@ -223,6 +233,141 @@ def feeds_import_opml(digest: Digest, file: Path) -> None:
 def feeds_export_opml(digest: Digest) -> None:
     """Print the feed list as OPML 2.0 (local paths as file: URLs)."""
     click.echo(digest.export_opml(), nl=False)
+
+
+@cli.command()
+@click.option("--if-due", is_flag=True, help="Send only if the schedule says an edition is due.")
+@click.option("--update", "update_first", is_flag=True, help="Fetch the feeds first.")
+@click.option(
+    "--dry-run", is_flag=True, help="Write the .eml files it would send; connect nowhere."
+)
+@click.option(
+    "--to", "test_to", metavar="ADDRESS", help="Send one test copy; the ledger is untouched."
+)
+@pass_digest
+def send(
+    digest: Digest, if_due: bool, update_first: bool, dry_run: bool, test_to: str | None
+) -> None:
+    """Send the next edition to every recipient, once.
+
+    Resumes an edition left half-sent before starting a new one; a recipient
+    the ledger marks as sent never gets that edition again. Run it from cron
+    with --if-due (see `digest schedule`).
+
+    Exit codes: 0 sent, or nothing due or new; 1 some deliveries failed (the
+    next run retries the temporary ones); 2 configuration or usage error;
+    3 blocked: the config requires approval and no edition is approved.
+    """
+    report = digest.send(if_due=if_due, update=update_first, dry_run=dry_run, test_to=test_to)
+    colour = "yellow" if report.exit_code else None
+    click.echo(click.style(report.message or report.outcome, fg=colour), err=True)
+    for delivery in (*report.failed_permanent, *report.failed_temporary):
+        click.echo(f"  {delivery.address}: {delivery.reply or delivery.status}", err=True)
+    for note in report.notes:
+        click.echo(click.style(f"! {note}", fg="yellow"), err=True)
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@pass_digest
+def approve(digest: Digest) -> None:
+    """Build the next edition and approve it exactly as it is now.
+
+    With [send] require_approval, only an approved edition is sent, and only
+    the approved bytes.
+    """
+    frozen = digest.approve()
+    click.echo(f"approved {frozen.slug} ({frozen.content_hash[:12]}): {frozen.rendered.subject}")
+
+
+@cli.command()
+@pass_digest
+def schedule(digest: Digest) -> None:
+    """Print the next send times and the crontab line (or systemd units) to install."""
+    plan = digest.schedule_plan()
+    click.echo(f"Schedule: {plan.cron} ({plan.timezone})")
+    for moment in plan.next_runs:
+        click.echo(f"  {moment:%a %Y-%m-%d %H:%M %Z}")
+    click.echo("\nAdd this line with `crontab -e` (it checks every 5 minutes):\n")
+    click.echo(plan.crontab)
+    click.echo("\nOr, with systemd, these two units in /etc/systemd/system/:")
+    for name, unit in plan.systemd.items():
+        click.echo(f"\n# {name}\n{unit}", nl=False)
+
+
+@cli.group(invoke_without_command=True)
+@group_options
+@click.pass_context
+def recipients(context: click.Context, config_path: Path | None, verbose: int) -> None:
+    """Who the digest goes to (`digest recipients` = `digest recipients list`)."""
+    if context.invoked_subcommand is None:
+        context.invoke(recipients_list)
+
+
+@recipients.command("list")
+@click.option("--all", "include_unsubscribed", is_flag=True, help="Include unsubscribed people.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_digest
+def recipients_list(
+    digest: Digest, include_unsubscribed: bool = False, as_json: bool = False
+) -> None:
+    """List recipients: address, name, language, list."""
+    people = digest.recipients(include_unsubscribed=include_unsubscribed)
+    if as_json:
+        rows = [
+            {
+                "address": r.address,
+                "name": r.name,
+                "language": r.lang,
+                "list": r.list,
+                "unsubscribed": r.unsubscribed.isoformat() if r.unsubscribed else None,
+            }
+            for r in people
+        ]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in people:
+        gone = "  (unsubscribed)" if r.unsubscribed else ""
+        click.echo(f"{r.address}\t{r.name}\t{r.lang}\t{r.list}{gone}")
+    click.echo(f"{len(people)} recipients", err=True)
+
+
+@recipients.command("add")
+@click.argument("address")
+@click.option("--name", default="", help="Name shown in To.")
+@click.option("--lang", default="", help="Language (en, fr, km...).")
+@click.option("--list", "group", default="main", help="Which list (default: main).")
+@pass_digest
+def recipients_add(digest: Digest, address: str, name: str, lang: str, group: str) -> None:
+    """Add one address (checked for shape; no mail is sent to it)."""
+    try:
+        added = digest.add_recipient(address, name, lang, group)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"added {address}" if added else f"{address} was already on the list")
+
+
+@recipients.command("remove")
+@click.argument("address")
+@pass_digest
+def recipients_remove(digest: Digest, address: str) -> None:
+    """Unsubscribe an address: it gets nothing more, and no import brings it back."""
+    try:
+        removed = digest.remove_recipient(address)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not removed:
+        raise click.UsageError(f"{address} is not on the list")
+    click.echo(f"unsubscribed {address}")
+
+
+@recipients.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@pass_digest
+def recipients_import(digest: Digest, file: Path) -> None:
+    """Add the new addresses of a CSV file (columns: address,name,language,list)."""
+    added = digest.import_recipients(file)
+    click.echo(f"{added} new recipients from {file}")
 
 
 # -- reporting -------------------------------------------------------------

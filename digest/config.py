@@ -189,6 +189,9 @@ class PathSettings:
     output: Path = setting(help="Folder the editions are written to")
     templates: Path | None = setting(None, help="Your templates; override bundled ones by name")
     taxonomy: Path | None = setting(None, help="Your topic taxonomy instead of the bundled one")
+    recipients: Path | None = setting(
+        None, help="CSV of recipients (address,name,language,list) added before each send"
+    )
 
 
 _THEME = Theme()  # the bundled look; every colour setting defaults to it
@@ -259,6 +262,11 @@ class ListSettings:
     reason: str = setting(
         "", help="Why the reader gets this email, shown in the footer (empty: a default)"
     )
+    unsubscribe_secret_env: str = setting(
+        "DIGEST_UNSUBSCRIBE_SECRET",
+        help="Variable holding the secret that signs personal unsubscribe links",
+        check=_env_name,
+    )
 
 
 @dataclass(frozen=True)
@@ -285,6 +293,43 @@ class SmtpSettings:
     )
     password_env: str = setting(
         "DIGEST_SMTP_PASSWORD", help="Variable holding the SMTP password", check=_env_name
+    )
+    timeout: float = setting(30.0, help="Seconds to wait for the SMTP server", check=_positive)
+    ca_file: Path | None = setting(
+        None, help="PEM file of the CA to trust for this server (an internal relay's)"
+    )
+
+
+@dataclass(frozen=True)
+class SendSettings:
+    """[send]: how and when the digest goes out."""
+
+    require_approval: bool = setting(
+        False, help="Send only an edition the editor approved (digest approve)"
+    )
+    editor: str = setting(
+        "",
+        help="Address that gets reports of failures and skipped sends (empty: the sender)",
+        check=_optional_address,
+    )
+    rate: float = setting(
+        5.0,
+        help="Most messages per second (0: as fast as the server takes them)",
+        check=_not_negative,
+    )
+    max_recipients: int = setting(
+        1000, help="Most messages in one run; the rest go in the next run", check=_positive
+    )
+    retries: int = setting(
+        3,
+        help="Retries of a temporary failure (4xx, dropped connection) in one run",
+        check=_not_negative,
+    )
+    backoff: float = setting(
+        2.0, help="Seconds before the first retry; doubles each time", check=_not_negative
+    )
+    grace_hours: float = setting(
+        24.0, help="How late a scheduled edition may still go out", check=_positive
     )
 
 
@@ -331,6 +376,7 @@ class Config:
     paths: PathSettings
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    send: SendSettings = field(default_factory=SendSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     theme: ThemeSettings = field(default_factory=ThemeSettings)
     list: ListSettings = field(default_factory=ListSettings)
@@ -342,6 +388,7 @@ SECTIONS: dict[str, type[Any]] = {
     "paths": PathSettings,
     "schedule": ScheduleSettings,
     "smtp": SmtpSettings,
+    "send": SendSettings,
     "fetch": FetchSettings,
     "theme": ThemeSettings,
     "list": ListSettings,

@@ -26,6 +26,8 @@ PURE = (
     "extract",
     "theme",
     "archive",
+    "schedule",
+    "delivery",
 )
 EDGES = ("fetch", "store", "send", "core", "preview", "cli", "config")
 FORBIDDEN_FOREIGN = ("httpx", "sqlite3", "smtplib", "socket", "urllib.request", "os", "subprocess")

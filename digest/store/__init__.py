@@ -1,4 +1,5 @@
-"""SQLite storage: sources, items, editions, behind one `Store` object.
+"""SQLite storage: sources, items, editions, recipients and the delivery
+ledger, behind one `Store` object.
 
 The only package that imports sqlite3, so that another backend (PostgreSQL
 for newsrooms with many editors) can take its place behind the same methods.
@@ -12,14 +13,16 @@ import sqlite3
 from pathlib import Path
 
 from ..errors import StoreError
+from ._deliveries import OWED, DeliveryTable
 from ._editions import EditionTable
 from ._items import ItemTable, UpsertCounts
+from ._recipients import RecipientTable
 from ._schema import APPLICATION_ID, MIGRATIONS, prepare
 
-__all__ = ["APPLICATION_ID", "MIGRATIONS", "Store", "UpsertCounts", "open_store"]
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "OWED", "Store", "UpsertCounts", "open_store"]
 
 
-class Store(ItemTable, EditionTable):
+class Store(ItemTable, EditionTable, RecipientTable, DeliveryTable):
     """A press-digest database. Open with `open_store(path)`; close when done."""
 
     def close(self) -> None:

@@ -20,8 +20,10 @@ class EditionTable(StoreBase):
         preheader: str = "",
         folder: str,
         placed: Sequence[tuple[int, str]],
+        also: Sequence[tuple[int, int]] = (),
     ) -> int:
-        """Record a built edition and its items (item id, topic) in reading order.
+        """Record a built edition and its items (item id, topic) in reading order,
+        and the other reports shown under them (item id, lead item id).
 
         Building the same edition again replaces the earlier record.
         """
@@ -41,6 +43,12 @@ class EditionTable(StoreBase):
                     for position, (item_id, topic) in enumerate(placed)
                 ],
             )
+            db.executemany(
+                "INSERT OR IGNORE INTO edition_items "
+                "(edition_id, item_id, position, topic, also_of) "
+                "VALUES (?, ?, -1, '', ?)",
+                [(edition_id, item_id, lead_id) for item_id, lead_id in also],
+            )
         return edition_id
 
     def editions(self) -> list[EditionRecord]:
@@ -48,7 +56,8 @@ class EditionTable(StoreBase):
         rows = self._db.execute(
             """
             SELECT editions.id, slug, title, subject, created_at, folder,
-                   (SELECT count(*) FROM edition_items WHERE edition_id = editions.id),
+                   (SELECT count(*) FROM edition_items
+                    WHERE edition_id = editions.id AND also_of IS NULL),
                    preheader
             FROM editions ORDER BY created_at DESC, editions.id DESC
             """

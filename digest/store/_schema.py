@@ -93,6 +93,51 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE editions ADD COLUMN preheader TEXT NOT NULL DEFAULT '';
     """,
+    # 5: sending: recipients, frozen editions, the delivery ledger, schedule
+    # slots; and the "also reported by" items an edition carried (also_of: the
+    # item they were shown under), so they are not sent again as new
+    """
+    ALTER TABLE edition_items ADD COLUMN also_of INTEGER;
+    CREATE TABLE recipients (
+        address TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        lang TEXT NOT NULL DEFAULT '',
+        list TEXT NOT NULL DEFAULT 'main',
+        added_at TEXT NOT NULL,
+        unsubscribed_at TEXT
+    );
+    CREATE TABLE frozen_editions (
+        slug TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,
+        preheader TEXT NOT NULL,
+        html TEXT NOT NULL,
+        text TEXT NOT NULL,
+        logo BLOB,
+        logo_mime TEXT,
+        logo_alt TEXT,
+        logo_width INTEGER,
+        logo_filename TEXT,
+        content_hash TEXT NOT NULL,
+        frozen_at TEXT NOT NULL,
+        approved_at TEXT
+    );
+    CREATE TABLE deliveries (
+        slug TEXT NOT NULL REFERENCES frozen_editions (slug),
+        address TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        reply TEXT NOT NULL DEFAULT '',
+        message_id TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (slug, address)
+    );
+    CREATE TABLE schedule_slots (
+        slot TEXT PRIMARY KEY,
+        outcome TEXT NOT NULL,
+        slug TEXT,
+        decided_at TEXT NOT NULL
+    );
+    """,
 )
 
 

@@ -1,0 +1,157 @@
+"""Frozen editions and the delivery ledger: who got which edition, and how.
+
+Each change to a delivery is its own committed transaction, written before
+(`sending`) and after (`sent`, `failed-*`) the SMTP exchange, so a run
+killed at any point leaves a ledger the next run can resume from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from ..types import Delivery, DeliveryStatus, FrozenEdition, Logo, RenderedEdition
+from ._base import StoreBase, iso, optional_time, parse_time
+
+# Still owed a message: never tried, tried and refused for now, or cut off
+# mid-exchange (the server may or may not have taken it; see send.py).
+OWED: tuple[DeliveryStatus, ...] = ("pending", "failed-temporary", "sending")
+
+
+class DeliveryTable(StoreBase):
+    def freeze(
+        self, slug: str, rendered: RenderedEdition, content_hash: str, now: datetime
+    ) -> None:
+        """Fix the content of `slug`, replacing an earlier freeze only if no
+        message of it has gone out yet (a sent edition never changes)."""
+        logo = rendered.logo
+        with self.transaction() as db:
+            if self._has_deliveries(slug):
+                return
+            db.execute("DELETE FROM frozen_editions WHERE slug = ?", (slug,))
+            db.execute(
+                "INSERT INTO frozen_editions (slug, subject, preheader, html, text, logo, "
+                "logo_mime, logo_alt, logo_width, logo_filename, content_hash, frozen_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    slug, rendered.subject, rendered.preheader, rendered.html, rendered.text,
+                    logo.data if logo else None, logo.mime if logo else None,
+                    logo.alt if logo else None, logo.width if logo else None,
+                    logo.filename if logo else None, content_hash, iso(now),
+                ),
+            )  # fmt: skip
+
+    def approve(self, slug: str, now: datetime) -> bool:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE frozen_editions SET approved_at = ? WHERE slug = ?", (iso(now), slug)
+            )
+            return cursor.rowcount > 0
+
+    def frozen(self, slug: str) -> FrozenEdition | None:
+        row = self._db.execute(
+            "SELECT subject, preheader, html, text, logo, logo_mime, logo_alt, logo_width, "
+            "logo_filename, content_hash, frozen_at, approved_at "
+            "FROM frozen_editions WHERE slug = ?",
+            (slug,),
+        ).fetchone()
+        if row is None:
+            return None
+        subject, preheader, html, text, data, mime, alt, width, filename = row[:9]
+        logo = Logo(data, mime, alt, width, filename) if data is not None else None
+        rendered = RenderedEdition(subject, preheader, html, text, logo=logo)
+        return FrozenEdition(slug, rendered, row[9], parse_time(row[10]), optional_time(row[11]))
+
+    def unfinished_edition(self) -> str | None:
+        """The slug of an edition some recipient is still owed, oldest first."""
+        row = self._db.execute(
+            f"SELECT slug FROM deliveries WHERE status IN ({_marks(OWED)}) "
+            "ORDER BY updated_at LIMIT 1",
+            OWED,
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def enqueue(self, slug: str, owed: Sequence[tuple[str, str]], now: datetime) -> None:
+        """Add (address, message id) lines as pending; known lines stay as they are."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO deliveries (slug, address, status, message_id, updated_at) "
+                "VALUES (?, ?, 'pending', ?, ?)",
+                [(slug, address, message_id, iso(now)) for address, message_id in owed],
+            )
+
+    def deliveries(self, slug: str, statuses: Sequence[DeliveryStatus] = ()) -> list[Delivery]:
+        query = (
+            "SELECT address, status, attempts, reply, message_id FROM deliveries WHERE slug = ?"
+        )
+        parameters: tuple[str, ...] = (slug,)
+        if statuses:
+            query += f" AND status IN ({_marks(statuses)})"
+            parameters += tuple(statuses)
+        rows = self._db.execute(query + " ORDER BY address", parameters)
+        return [Delivery(a, s, n, r, m) for a, s, n, r, m in rows]
+
+    def mark(
+        self, slug: str, address: str, status: DeliveryStatus, now: datetime, reply: str = ""
+    ) -> None:
+        """Record one step of one delivery, committed at once."""
+        attempt = 1 if status == "sending" else 0
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET status = ?, attempts = attempts + ?, "
+                "reply = CASE WHEN ? = '' THEN reply ELSE ? END, updated_at = ? "
+                "WHERE slug = ? AND address = ?",
+                (status, attempt, reply, reply, iso(now), slug, address),
+            )
+
+    def _has_deliveries(self, slug: str) -> bool:
+        row = self._db.execute("SELECT 1 FROM deliveries WHERE slug = ? LIMIT 1", (slug,))
+        return row.fetchone() is not None
+
+    # -- the schedule --------------------------------------------------------
+
+    def slot_decided(self, slot: datetime) -> str | None:
+        """What an earlier run decided for this scheduled time, if anything."""
+        row = self._db.execute(
+            "SELECT outcome FROM schedule_slots WHERE slot = ?", (iso(slot),)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def decide_slot(self, slot: datetime, outcome: str, slug: str | None, now: datetime) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO schedule_slots (slot, outcome, slug, decided_at) "
+                "VALUES (?, ?, ?, ?)",
+                (iso(slot), outcome, slug, iso(now)),
+            )
+
+    def sent_item_ids(self) -> set[int]:
+        """Items placed in an edition that went out: never to be sent again."""
+        rows = self._db.execute(
+            """
+            SELECT DISTINCT item_id FROM edition_items
+            JOIN editions ON editions.id = edition_items.edition_id
+            WHERE editions.slug IN (SELECT slug FROM deliveries WHERE status = 'sent')
+            """
+        )
+        return {int(row[0]) for row in rows}
+
+    def approved_unsent(self) -> str | None:
+        """The newest approved edition no one has been sent yet."""
+        row = self._db.execute(
+            "SELECT slug FROM frozen_editions WHERE approved_at IS NOT NULL "
+            "AND slug NOT IN (SELECT slug FROM deliveries) ORDER BY approved_at DESC LIMIT 1"
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def sent_editions(self) -> list[str]:
+        """Slugs of editions at least one recipient received, newest first."""
+        rows = self._db.execute(
+            "SELECT slug FROM deliveries WHERE status = 'sent' "
+            "GROUP BY slug ORDER BY max(updated_at) DESC"
+        )
+        return [str(row[0]) for row in rows]
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" for _ in values)

@@ -1,0 +1,59 @@
+"""The people the digest goes to, and who asked to stop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from ..types import Recipient
+from ._base import StoreBase, iso, optional_time
+
+
+class RecipientTable(StoreBase):
+    def add_recipients(self, recipients: Iterable[Recipient], now: datetime) -> int:
+        """Add new addresses; return how many were new. An address already
+        known keeps its record, and an unsubscribed one stays unsubscribed."""
+        with self.transaction() as db:
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO recipients (address, name, lang, list, added_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(r.address, r.name, r.lang, r.list, iso(now)) for r in recipients],
+            )
+            return db.total_changes - before
+
+    def resubscribe(self, address: str) -> bool:
+        """Only when the person asks again: clear an unsubscribe."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE recipients SET unsubscribed_at = NULL "
+                "WHERE address = ? AND unsubscribed_at IS NOT NULL",
+                (address,),
+            )
+            return cursor.rowcount > 0
+
+    def unsubscribe(self, address: str, now: datetime) -> bool:
+        """Stop sending to `address` from the next message on; False if unknown."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE recipients SET unsubscribed_at = coalesce(unsubscribed_at, ?) "
+                "WHERE address = ?",
+                (iso(now), address),
+            )
+            # Not yet sent this edition? Then not at all.
+            db.execute(
+                "DELETE FROM deliveries WHERE address = ? "
+                "AND status IN ('pending', 'failed-temporary')",
+                (address,),
+            )
+            return cursor.rowcount > 0
+
+    def recipients(self, *, include_unsubscribed: bool = False) -> list[Recipient]:
+        query = "SELECT address, name, lang, list, unsubscribed_at FROM recipients"
+        if not include_unsubscribed:
+            query += " WHERE unsubscribed_at IS NULL"
+        rows = self._db.execute(query + " ORDER BY address")
+        return [
+            Recipient(address=a, name=n, lang=lang, list=group, unsubscribed=optional_time(u))
+            for a, n, lang, group, u in rows
+        ]
