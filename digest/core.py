@@ -680,6 +680,7 @@ class Digest:
         with self._send_lock() as locked:
             if not locked:
                 return SendReport("busy", message="another `digest send` is running; leaving it")
+            self._secret_variable()  # a missing secret stops the run before any message
             if dry_run or test_to:
                 return self._send_copies(test_to)
             unfinished = self.store.unfinished_edition()

@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from digest import load_config, open_digest
+from digest.config import SmtpSettings
 from digest.core import Digest
+from digest.delivery import token_matches
+from digest.send import SmtpMailer
 from digest.types import SendReport
 
 from .conftest import SAMPLE_OPML, write_config
@@ -444,3 +450,58 @@ def test_a_certificate_from_an_unknown_ca_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "CERTIFICATE_VERIFY_FAILED" in result.stderr
     assert mailbox.received == []
+
+
+def test_each_recipient_gets_their_own_signed_unsubscribe_link(
+    smtp: tuple[Mailbox, int], config: Path
+) -> None:
+    mailbox, _ = smtp
+    text = config.read_text("utf-8") + '\n[list]\nunsubscribe_url = "https://example.org/leave"\n'
+    config.write_text(text, "utf-8")
+    assert send(config).returncode == 2, "no secret: a configuration error, nothing sent"
+    assert mailbox.messages() == []
+    result = send(config, env={"DIGEST_UNSUBSCRIBE_SECRET": "list-secret"})
+    assert result.returncode == 0, result.stderr
+    for message in mailbox.messages()[:10]:
+        address = message["To"].addresses[0].addr_spec
+        header = str(message["List-Unsubscribe"])
+        [link] = re.findall(r"<(https://[^>]+)>", header)
+        query = parse_qs(urlsplit(link).query)
+        assert query["address"] == [address]
+        assert token_matches("list-secret", "digest.example.org", address, query["token"][0])
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "list-secret" not in result.stderr
+
+
+def test_the_rate_limit_spaces_messages() -> None:
+    clock = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock[0] += seconds
+
+    for _, port in run_smtp_server(Mailbox()):
+        settings = SmtpSettings(host="127.0.0.1", port=port, security="none")
+        mailer = SmtpMailer(settings, None, rate=4, sleep=sleep, clock=lambda: clock[0])
+        message = EmailMessage()
+        message.set_content("hello")
+        with mailer:
+            for n in range(5):
+                assert mailer.send("a@example.org", f"r{n}@example.org", message).accepted
+    assert waits == [0.25] * 4, "4 per second: a quarter second between messages"
+    assert mailer.connections == 1
+
+
+def test_schedule_prints_the_next_runs_and_the_crontab_line(config: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "digest", "schedule", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "0 7 * * 1 (Asia/Phnom_Penh)" in result.stdout
+    assert re.search(r"Mon \d{4}-\d\d-\d\d 07:00 \+07", result.stdout)
+    assert re.search(r"^\*/5 \* \* \* \* \S+ send --if-due --config ", result.stdout, re.M)
+    assert "OnCalendar=*:0/5" in result.stdout
