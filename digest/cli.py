@@ -370,6 +370,59 @@ def recipients_import(digest: Digest, file: Path) -> None:
     click.echo(f"{added} new recipients from {file}")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8025, show_default=True, type=int, help="Port to listen on.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+@click.option(
+    "--get", "get_path", metavar="PATH", help="Print one page to stdout; no port opened."
+)
+@pass_digest
+def preview(
+    digest: Digest, host: str, port: int, open_browser: bool, get_path: str | None
+) -> None:
+    """See the next edition exactly as it will be sent, adjust it and approve it.
+
+    A local web app: leave items out, hold sensitive ones, move them between
+    sections, reorder, rewrite headlines and summaries, pick the lead, edit
+    the subject, intro and closing. Every change is saved at once and logged.
+    """
+    from .preview import PreviewSettings, create_app, get_page, is_loopback
+
+    config = digest.config
+    digest.close()  # the app opens the store for each request
+    if get_path is not None:
+        status, body = get_page(config, get_path)
+        click.echo(body, nl=False)
+        sys.exit(0 if status < 400 else 1)
+    token = os.environ.get(PREVIEW_TOKEN_VARIABLE) or None
+    if not is_loopback(host):
+        click.echo(
+            click.style(
+                f"WARNING: the preview will listen on {host}, reachable by others. "
+                "Anyone who can reach it can change what goes out.",
+                fg="red",
+                bold=True,
+            ),
+            err=True,
+        )
+        if not token:
+            raise click.UsageError(f"set ${PREVIEW_TOKEN_VARIABLE} to listen beyond 127.0.0.1")
+    import uvicorn
+
+    app = create_app(config, PreviewSettings(host=host, port=port, token=token))
+    url = f"http://{host}:{port}/"
+    click.echo(f"Preview at {url} (Ctrl-C to stop)", err=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+PREVIEW_TOKEN_VARIABLE = "DIGEST_PREVIEW_TOKEN"
+
+
 # -- reporting -------------------------------------------------------------
 
 STATUS_ORDER: tuple[UpdateStatus, ...] = ("ok", "not-modified", "failed", "gone", "disabled")

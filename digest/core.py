@@ -469,6 +469,7 @@ class Digest:
             max_age=max_age,
             max_items=settings.max_items,
             stories=self.store.stories(),
+            edits=self.store.item_edits(),
         )
         # A second edition on a day one already went out gets its own folder.
         sent = set(self.store.sent_editions())
@@ -660,6 +661,7 @@ class Digest:
         self.store.approve(slug, now)
         frozen = self.store.frozen(slug)
         assert frozen is not None
+        self.store.log_event("edition", "approval", f"approved {frozen.content_hash[:12]}", now)
         return frozen
 
     def send(
@@ -698,8 +700,9 @@ class Digest:
             if report.outcome != "sent":
                 self._mail_report(report)
                 return report
-            sent = self._deliver(report.slug, notes=report.notes)
-            return sent
+            # The editor's words were for this edition; the next starts afresh.
+            self.store.clear_text_edits(self._now())
+            return self._deliver(report.slug, notes=report.notes)
 
     def schedule_plan(self) -> SchedulePlan:
         """When the next editions are due and how to make cron send them."""
@@ -963,17 +966,79 @@ class Digest:
         time.sleep(seconds)
 
     def _edition_text(self) -> EditionText:
+        """The config's words, with the editor's subject, intro and closing
+        for this edition where they wrote them."""
         settings = self.config.digest
+        edited = self.store.text_edits()
         return EditionText(
             title=settings.title,
             organisation=settings.organisation,
             greeting=settings.greeting,
-            intro=settings.intro,
-            closing=settings.closing,
+            intro=edited.get("intro", settings.intro),
+            closing=edited.get("closing", settings.closing),
             signature=settings.signature,
             lang=settings.language,
             direction="rtl" if settings.direction == "rtl" else "ltr",
+            subject=edited.get("subject", ""),
         )
+
+    # -- the editor's changes (the preview calls these) -------------------------
+
+    def edit_item(self, item_id: int, **changes: object) -> bool:
+        """Change how one item appears in the next edition (excluded, held,
+        topic, title, summary, lead). Saved at once and logged; any change
+        withdraws an approval given before it."""
+        if "topic" in changes and changes["topic"] is not None:
+            known = {topic.id for topic in self.taxonomy.topics}
+            if changes["topic"] not in known:
+                raise DigestError(f"unknown topic {changes['topic']!r}")
+        changed = False
+        for field, value in changes.items():
+            if isinstance(value, str):
+                value = value.strip() or None  # an emptied field goes back to the original
+            if isinstance(value, bool):
+                value = int(value)
+            changed |= self.store.edit_item(item_id, field, value, self._now())
+        if changed:
+            self.store.withdraw_approval(self._now())
+        return changed
+
+    def move_item(self, item_id: int, step: int) -> bool:
+        """Move an item up (-1) or down (+1) within its section."""
+        for section in self.plan().sections:
+            ids = [entry.item.id for entry in section.items]
+            if item_id in ids:
+                here = ids.index(item_id)
+                there = min(max(here + step, 0), len(ids) - 1)
+                if here == there:
+                    return False
+                ids.insert(there, ids.pop(here))
+                changed = False
+                for position, moved in enumerate(ids):
+                    changed |= self.store.edit_item(
+                        moved, "position", float(position), self._now()
+                    )
+                if changed:
+                    self.store.withdraw_approval(self._now())
+                return changed
+        return False
+
+    def edit_text(self, field: str, value: str) -> bool:
+        """The subject, intro or closing of this edition; empty: the config's."""
+        default = {"intro": self.config.digest.intro, "closing": self.config.digest.closing}
+        value = value.strip()
+        # The config's own words are no edit: saving the form unchanged stores nothing.
+        changed = self.store.edit_text(
+            field, None if value in ("", default.get(field)) else value, self._now()
+        )
+        if changed:
+            self.store.withdraw_approval(self._now())
+        return changed
+
+    def approval(self) -> FrozenEdition | None:
+        """The approved edition waiting to be sent, if there is one."""
+        slug = self.store.approved_unsent()
+        return self.store.frozen(slug) if slug else None
 
     def _sender(self) -> Sender:
         return Sender(name=self.config.sender.name, address=self.config.sender.address)

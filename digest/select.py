@@ -18,6 +18,7 @@ from .types import (
     EditionItem,
     EditionText,
     Item,
+    ItemEdit,
     Section,
     Story,
     Taxonomy,
@@ -37,6 +38,7 @@ def plan_edition(
     max_age: timedelta | None,
     max_items: int,
     stories: Sequence[Story] = (),
+    edits: Mapping[int, ItemEdit] | None = None,
 ) -> Edition:
     """Window the items, file each under its primary topic, newest first.
 
@@ -45,8 +47,12 @@ def plan_edition(
     items are kept aside for the editor to see, never sent. When there are more
     than `max_items` on-topic items, the newest are kept. A story reported by
     several outlets appears once, under its lead item, with the other reports
-    as "also reported by". A topic the editor gave an item by hand wins.
+    as "also reported by". A topic the editor gave an item by hand wins, and
+    so do the editor's `edits`: excluded and held items are set aside (held
+    ones are never sent until released), headlines, summaries, sections,
+    order and the lead are theirs to choose.
     """
+    edits = edits or {}
     window_start = now - max_age if max_age is not None else None
     in_window = [
         item
@@ -58,32 +64,69 @@ def plan_edition(
     known = {topic.id for topic in taxonomy.topics}
     hidden = {other.id for others in also.values() for other in others}
     entries = [
-        EditionItem(
-            item,
-            _with_editor_topic(item, classifications[item.id], known),
-            also.get(item.id, ()),
+        _edited(
+            EditionItem(
+                item,
+                _with_editor_topic(item, item.editor_topic, classifications[item.id], known),
+                also.get(item.id, ()),
+            ),
+            edits.get(item.id),
+            known,
         )
         for item in in_window
         if item.id not in hidden
     ]
-    on_topic = [entry for entry in entries if entry.classification.primary][:max_items]
-    lead = choose_lead(on_topic)
+    held = tuple(e for e in entries if _edit(edits, e).held)
+    excluded = tuple(e for e in entries if _edit(edits, e).excluded and e not in held)
+    shown = [e for e in entries if e not in held and e not in excluded]
+    on_topic = [entry for entry in shown if entry.classification.primary][:max_items]
+    pinned = [e for e in on_topic if _edit(edits, e).lead]
+    lead = pinned[0] if pinned else choose_lead(on_topic)
     sections = []
     for topic in taxonomy.topics:
-        filed = tuple(
-            e for e in on_topic if e.classification.primary == topic.id and e is not lead
-        )
+        filed = [e for e in on_topic if e.classification.primary == topic.id and e is not lead]
+        # The editor's order first where given; the rest keep theirs (newest first).
+        order = {id(e): (_position(edits, e, n), n) for n, e in enumerate(filed)}
+        filed.sort(key=lambda e: order[id(e)])
         if filed:
-            sections.append(Section(topic=topic, items=filed))
+            sections.append(Section(topic=topic, items=tuple(filed)))
     return Edition(
         slug=edition_slug(text.title, now),
         created=now,
         window_start=window_start,
         text=text,
         sections=tuple(sections),
-        off_topic=tuple(entry for entry in entries if not entry.classification.primary),
+        off_topic=tuple(entry for entry in shown if not entry.classification.primary),
         lead=lead,
+        excluded=excluded,
+        held=held,
     )
+
+
+_NO_EDIT = ItemEdit(item_id=0)
+
+
+def _edit(edits: Mapping[int, ItemEdit], entry: EditionItem) -> ItemEdit:
+    return edits.get(entry.item.id, _NO_EDIT)
+
+
+def _position(edits: Mapping[int, ItemEdit], entry: EditionItem, default: int) -> float:
+    position = _edit(edits, entry).position
+    return float(default) if position is None else position
+
+
+def _edited(entry: EditionItem, edit: ItemEdit | None, known: set[str]) -> EditionItem:
+    """The entry as the editor wants it shown: their headline, summary and
+    section. The stored item is untouched; this is a copy."""
+    if edit is None:
+        return entry
+    item = replace(
+        entry.item,
+        title=edit.title or entry.item.title,
+        summary=entry.item.summary if edit.summary is None else edit.summary,
+    )
+    classification = _with_editor_topic(item, edit.topic, entry.classification, known)
+    return replace(entry, item=item, classification=classification)
 
 
 def choose_lead(entries: Sequence[EditionItem]) -> EditionItem | None:
@@ -124,9 +167,8 @@ def _also_reported(items: Sequence[Item], stories: Sequence[Story]) -> dict[int,
 
 
 def _with_editor_topic(
-    item: Item, classification: Classification, known: set[str]
+    item: Item, topic: str | None, classification: Classification, known: set[str]
 ) -> Classification:
-    topic = item.editor_topic
     if topic is None or topic not in known:  # a topic since removed from the taxonomy
         return classification
     others = tuple(t for t in classification.topics if t != topic)

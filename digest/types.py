@@ -220,6 +220,7 @@ class EditionText:
     signature: str
     lang: str = "en"
     direction: Literal["ltr", "rtl"] = "ltr"
+    subject: str = ""  # the editor's subject for this edition; empty: the template's
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,9 @@ class Edition:
     off_topic: tuple[EditionItem, ...] = ()
     # The story shown first, above the sections (and not repeated in them).
     lead: EditionItem | None = None
+    # Set aside by the editor: left out of this edition, or held until released.
+    excluded: tuple[EditionItem, ...] = ()
+    held: tuple[EditionItem, ...] = ()
 
     @property
     def items(self) -> tuple[EditionItem, ...]:
@@ -479,3 +483,29 @@ class SchedulePlan:
     next_runs: tuple[datetime, ...]
     crontab: str
     systemd: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ItemEdit:
+    """What the editor decided about one item for the next edition. The
+    stored item keeps its own title and summary; these are shown instead."""
+
+    item_id: int
+    excluded: bool = False
+    held: bool = False  # sensitive: never sent until released
+    topic: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    position: float | None = None  # order within its section
+    lead: bool = False
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change an editor made: what, when, from what to what."""
+
+    at: datetime
+    subject: str  # "item 12" or "edition"
+    field: str
+    old: str | None
+    new: str | None

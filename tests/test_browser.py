@@ -3,7 +3,8 @@
 What a reader on a phone or in dark mode would notice: sideways scrolling,
 unreadable colours, Khmer shown as empty boxes, anything fetched from outside.
 Screenshots are written to output/screenshots/ (or $DIGEST_TEST_ARTIFACTS)
-so a person can look at them after the run.
+so a person can look at them after the run. The `browser` fixture is in
+conftest.py.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,22 +19,9 @@ import pytest
 
 from digest.theme import contrast_ratio
 
-from .conftest import ROOT, SAMPLE_OPML, run_digest, write_config
+from .browser import artifact
+from .conftest import SAMPLE_OPML, run_digest, write_config
 from .editions import LOGO_PNG
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("DIGEST_TEST_ARTIFACTS", ROOT / "output" / "screenshots"))
-# Flags for a root user in a machine with no network: no sandbox, and no
-# background calls home that the closed network would refuse.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # Every element that shows text of its own, with its colour and the colour
 # actually painted behind it (the first opaque background up the tree).
@@ -63,29 +50,6 @@ VISIBLE_TEXT_COLOURS = """
   return found;
 }
 """
-
-
-def require_browser() -> None:
-    """Skip with the reason when chromium is missing, unless CI demands it."""
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} not found: `make test` installs Debian's chromium when run as root"
-    if os.environ.get("DIGEST_REQUIRE_BROWSER"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +83,7 @@ def open_page(
 
 
 def screenshot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.screenshot(path=str(artifact(name)), full_page=True)
 
 
 @pytest.mark.parametrize("width", [320, 375, 600])
@@ -198,7 +161,7 @@ def test_khmer_is_drawn_with_a_khmer_font(browser: Any, edition_folder: Path) ->
     try:
         khmer = page.locator('.item[lang="km"] h3').first
         khmer.scroll_into_view_if_needed()
-        khmer.screenshot(path=str(_artifact("khmer-headline-375px.png")))
+        khmer.screenshot(path=str(artifact("khmer-headline-375px.png")))
         # Ask the renderer which installed fonts drew the headline's glyphs.
         session = page.context.new_cdp_session(page)
         session.send("DOM.enable")
@@ -212,11 +175,6 @@ def test_khmer_is_drawn_with_a_khmer_font(browser: Any, edition_folder: Path) ->
         page.close()
     khmer_glyphs = sum(f["glyphCount"] for f in fonts if "khmer" in f["familyName"].lower())
     assert khmer_glyphs > 10, f"Khmer headline drawn with {fonts}"
-
-
-def _artifact(name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS / name
 
 
 def _hex(css_colour: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import StoreError
 from ._deliveries import OWED, DeliveryTable
 from ._editions import EditionTable
+from ._edits import EditTable
 from ._items import ItemTable, UpsertCounts
 from ._recipients import RecipientTable
 from ._schema import APPLICATION_ID, MIGRATIONS, prepare
@@ -22,7 +23,7 @@ from ._schema import APPLICATION_ID, MIGRATIONS, prepare
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "OWED", "Store", "UpsertCounts", "open_store"]
 
 
-class Store(ItemTable, EditionTable, RecipientTable, DeliveryTable):
+class Store(ItemTable, EditionTable, RecipientTable, DeliveryTable, EditTable):
     """A press-digest database. Open with `open_store(path)`; close when done."""
 
     def close(self) -> None:

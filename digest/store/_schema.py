@@ -138,6 +138,31 @@ MIGRATIONS: tuple[str, ...] = (
         decided_at TEXT NOT NULL
     );
     """,
+    # 6: the editor's decisions on the next edition, and what changed when
+    """
+    CREATE TABLE item_edits (
+        item_id INTEGER PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+        excluded INTEGER NOT NULL DEFAULT 0,
+        held INTEGER NOT NULL DEFAULT 0,
+        topic TEXT,
+        title TEXT,
+        summary TEXT,
+        position REAL,
+        lead INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE text_edits (
+        field TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        field TEXT NOT NULL,
+        old TEXT,
+        new TEXT
+    );
+    """,
 )
 
 

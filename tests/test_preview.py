@@ -1,0 +1,221 @@
+"""The editor's preview, as an editor uses it: `digest preview` in its own
+process, driven in Debian's chromium."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from digest import load_config, open_digest
+
+from .browser import artifact
+from .conftest import SAMPLE_OPML, run_digest, write_config
+from .smtp import free_port
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> Court jails critic'
+
+
+class PreviewServer:
+    """`digest preview` on a free port: started, waited for, stopped."""
+
+    def __init__(self, config: Path) -> None:
+        self.config = config
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = config.parent / "preview.log"
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "digest", "preview", "--config", str(self.config),
+                 "--port", str(self.port)],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"digest preview died:\n{self.log.read_text('utf-8')}")
+            try:
+                if httpx.get(self.url + "/", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError("digest preview did not answer within 30 s")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = write_config(tmp_path, SAMPLE_OPML)
+    assert run_digest(path).returncode == 0
+    # A closed port: the page cannot be fetched, the editor's text is kept. In
+    # its own process: Playwright keeps an event loop running in this one.
+    added = subprocess.run(
+        [sys.executable, "-m", "digest", "add", "http://127.0.0.1:9/hostile", "--title", HOSTILE,
+         "--topic", "political-prisoners", "--config", str(path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    return path
+
+
+@pytest.fixture
+def server(config: Path) -> Iterator[PreviewServer]:
+    running = PreviewServer(config)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def page(browser: Any, server: PreviewServer) -> Iterator[Any]:
+    opened = browser.new_page(viewport={"width": 1280, "height": 900})
+    dialogs: list[str] = []
+    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    opened.dialogs = dialogs
+    opened.goto(server.url + "/")
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def email_html(server: PreviewServer) -> str:
+    return httpx.get(server.url + "/email.html").text
+
+
+def card(page: Any, title: str) -> Any:
+    return page.locator("article.item", has=page.locator("h3.headline", has_text=title)).first
+
+
+def test_the_preview_shows_the_bytes_that_will_be_sent(
+    server: PreviewServer, config: Path
+) -> None:
+    with open_digest(load_config(config)) as digest:
+        expected = digest.render(digest.plan()).html
+    assert email_html(server) == expected
+    response = httpx.get(server.url + "/email.html")
+    assert "sandbox" in response.headers["content-security-policy"]
+
+
+def test_leaving_an_item_out_removes_it_from_the_email(page: Any, server: PreviewServer) -> None:
+    title = "Families evicted as company fences off farmland in Preah Vihear"
+    assert title in email_html(server)
+    card(page, title).get_by_role("button", name="Leave out").click()
+    page.wait_for_load_state()
+    assert title not in email_html(server)
+    excluded = page.locator("h2", has_text="Left out by an editor")
+    assert excluded.is_visible()
+    assert page.locator("article.item", has_text=title).count() == 1, "listed, to put back"
+
+
+def test_moving_an_item_to_another_section(page: Any, server: PreviewServer) -> None:
+    title = "Families evicted as company fences off farmland in Preah Vihear"
+    item = card(page, title)
+    item.locator("select[name=topic]").select_option("press-freedom")
+    item.get_by_role("button", name="Move").click()
+    page.wait_for_load_state()
+    html = email_html(server)
+    press = html.index(">Press freedom<")
+    following = html.find("<h2", press + 1)
+    assert press < html.index(title) < (following if following > 0 else len(html))
+
+
+def test_an_edited_summary_is_sent_the_original_kept_and_it_survives_a_restart(
+    page: Any, server: PreviewServer, config: Path
+) -> None:
+    title = "Families evicted as company fences off farmland in Preah Vihear"
+    item = card(page, title)
+    item.locator("textarea[name=summary]").fill(
+        "Forty families lost their homes to a sugar company."
+    )
+    item.get_by_role("button", name="Save text").click()
+    page.wait_for_load_state()
+    assert "Forty families lost their homes to a sugar company." in email_html(server)
+    with open_digest(load_config(config)) as digest:
+        [stored] = [i for i in digest.store.items() if i.title == title]
+    assert "sugar plantation" in stored.summary, "the original stays stored"
+    server.stop()
+    server.start()
+    assert "Forty families lost their homes to a sugar company." in email_html(server)
+    page.goto(server.url + "/")
+    assert page.locator("table.audit td", has_text="summary").count() >= 1
+
+
+def test_approving_then_editing_withdraws_the_approval(page: Any, server: PreviewServer) -> None:
+    page.get_by_role("button", name="Approve this edition as it is").click()
+    page.wait_for_load_state()
+    assert page.locator("#approval").inner_text().startswith("Approved")
+    approved_html = email_html(server)
+    page.locator("form.texts textarea[name=intro]").fill("A shorter intro for this week.")
+    page.locator("form.texts").get_by_role("button", name="Save words").click()
+    page.wait_for_load_state()
+    notice = page.locator("#approval").inner_text()
+    assert notice.startswith("Approval withdrawn") and "changed after it was approved" in notice
+    assert email_html(server) != approved_html
+
+
+def test_state_changes_from_elsewhere_are_refused(server: PreviewServer) -> None:
+    form = httpx.get(server.url + "/").text
+    token = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    foreign = httpx.post(
+        server.url + "/items/1",
+        data={"csrf": token, "action": "exclude"},
+        headers={"Origin": "http://evil.example"},
+    )
+    assert foreign.status_code == 403
+    rebinding = httpx.get(server.url + "/", headers={"Host": f"evil.example:{server.port}"})
+    assert rebinding.status_code == 400
+    no_token = httpx.post(
+        server.url + "/items/1", data={"action": "exclude"}, headers={"Origin": server.url}
+    )
+    assert no_token.status_code == 403
+    page = httpx.get(server.url + "/")
+    assert (
+        "script-src" not in page.headers["content-security-policy"]
+        or "'self'" in page.headers["content-security-policy"]
+    )
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+
+
+def test_a_hostile_title_shows_as_text_and_runs_nothing(page: Any) -> None:
+    item = card(page, "Court jails critic")
+    assert '<script>alert("x")</script>' in item.locator("h3.headline").inner_text()
+    page.reload()
+    page.goto(page.url + "?view=mobile")
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+
+
+@pytest.mark.parametrize(("name", "width"), [("desktop", 1280), ("phone", 390)])
+def test_screenshots_of_the_main_page(
+    browser: Any, server: PreviewServer, name: str, width: int
+) -> None:
+    shot = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        shot.goto(server.url + "/" + ("?view=mobile" if name == "phone" else ""))
+        shot.screenshot(path=str(artifact(f"preview-{name}.png")), full_page=False)
+        scroll = shot.evaluate("document.documentElement.scrollWidth")
+    finally:
+        shot.close()
+    assert scroll <= width, f"the preview page scrolls sideways at {width}px"
