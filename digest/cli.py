@@ -377,9 +377,17 @@ def recipients_import(digest: Digest, file: Path) -> None:
 @click.option(
     "--get", "get_path", metavar="PATH", help="Print one page to stdout; no port opened."
 )
+@click.option(
+    "--watch", is_flag=True, help="Reload open pages when a template or the config changes."
+)
 @pass_digest
 def preview(
-    digest: Digest, host: str, port: int, open_browser: bool, get_path: str | None
+    digest: Digest,
+    host: str,
+    port: int,
+    open_browser: bool,
+    get_path: str | None,
+    watch: bool,
 ) -> None:
     """See the next edition exactly as it will be sent, adjust it and approve it.
 
@@ -410,14 +418,15 @@ def preview(
             raise click.UsageError(f"set ${PREVIEW_TOKEN_VARIABLE} to listen beyond 127.0.0.1")
     import uvicorn
 
-    app = create_app(config, PreviewSettings(host=host, port=port, token=token))
+    app = create_app(config, PreviewSettings(host=host, port=port, token=token, watch=watch))
     url = f"http://{host}:{port}/"
     click.echo(f"Preview at {url} (Ctrl-C to stop)", err=True)
     if open_browser:
         import webbrowser
 
         webbrowser.open(url)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # Open live-reload streams would hold a graceful shutdown; one second is plenty.
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
 
 
 PREVIEW_TOKEN_VARIABLE = "DIGEST_PREVIEW_TOKEN"

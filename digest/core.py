@@ -43,6 +43,7 @@ from .delivery import (
     normalise_address,
     parse_recipients_csv,
     personal_mailing,
+    token_matches,
 )
 from .errors import ConfigError, DigestError, FeedError, FeedGone
 from .health import flag_feeds
@@ -648,6 +649,20 @@ class Digest:
         """Unsubscribe: no further message goes to `address`, even from an
         edition being sent now. The record stays, so no import brings it back."""
         return self.store.unsubscribe(normalise_address(address), self._now())
+
+    def unsubscribe_with_token(self, address: str, token: str) -> bool:
+        """A reader's one-click unsubscribe (RFC 8058): honoured only with the
+        token their own message carried. False for a bad token."""
+        secret = os.environ.get(self.config.list.unsubscribe_secret_env)
+        try:
+            address = normalise_address(address)
+        except ValueError:
+            return False
+        if not secret or not token_matches(secret, self.mailing_list().list_id, address, token):
+            return False
+        self.store.unsubscribe(address, self._now())
+        self.store.log_event(f"recipient {address}", "unsubscribed", "one-click link", self._now())
+        return True
 
     # -- approving and sending ---------------------------------------------------
 

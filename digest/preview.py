@@ -18,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -29,16 +30,24 @@ import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
+from watchfiles import awatch
 
-from .config import Config
-from .core import Digest, open_digest
+from .config import Config, load_config
+from .core import Digest, bundled_templates_dir, open_digest
 from .errors import DigestError
 
 PAGE_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
 # The email keeps its inline styles and may show its logo; nothing else runs.
 EMAIL_POLICY = (
@@ -54,6 +63,9 @@ class PreviewSettings:
     host: str = "127.0.0.1"
     port: int = 8025
     token: str | None = None  # required when not on loopback
+    # Re-read the config on each request and tell open pages to reload when
+    # a template or the config changes (for template work).
+    watch: bool = False
 
 
 def is_loopback(host: str) -> bool:
@@ -67,7 +79,8 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
 
     @contextmanager
     def digest() -> Iterator[Digest]:
-        with open_digest(config) as opened:
+        current = load_config(config.path) if settings.watch else config
+        with open_digest(current) as opened:
             yield opened
 
     def page(request: Request) -> Response:
@@ -88,6 +101,7 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
                 "health": {f.source.url: f for f in d.feed_health()},
                 "csrf": csrf,
                 "message": request.query_params.get("message", ""),
+                "watch": settings.watch,
             }
         return _html(pages.get_template("preview.html").render(context))
 
@@ -155,6 +169,32 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
         form = await _checked_form(request, settings, csrf)
         return _after(digest, lambda d: d.add_link(str(form.get("url", ""))))
 
+    async def events(request: Request) -> Response:
+        """Server-sent events: "reload" whenever a watched file changes."""
+        if not settings.watch:
+            return PlainTextResponse("not watching (start with --watch)", status_code=404)
+        return StreamingResponse(
+            _reloads(watched_paths(config)),
+            media_type="text/event-stream",
+            headers=_page_headers(),
+        )
+
+    async def unsubscribe(request: Request) -> Response:
+        """The link in a reader's List-Unsubscribe header. Mail providers POST
+        here from their own servers (RFC 8058), so there is no Origin or CSRF
+        to check: the signed token is the proof. A GET only shows a button,
+        because link scanners follow GETs."""
+        address = request.query_params.get("address", "")
+        token = request.query_params.get("token", "")
+        if request.method == "GET":
+            context = {"address": address, "token": token}
+            return _html(pages.get_template("unsubscribe.html").render(context))
+        with digest() as d:
+            done = d.unsubscribe_with_token(address, token)
+        if not done:
+            return PlainTextResponse("This unsubscribe link is not valid.", status_code=400)
+        return PlainTextResponse(f"{address} will receive no more editions.")
+
     async def approve(request: Request) -> Response:
         await _checked_form(request, settings, csrf)
         return _after(digest, lambda d: d.approve())
@@ -170,11 +210,28 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
             Route("/texts", edit_texts, methods=["POST"]),
             Route("/add", add_link, methods=["POST"]),
             Route("/approve", approve, methods=["POST"]),
+            Route("/unsubscribe", unsubscribe, methods=["GET", "POST"]),
             Route("/preview.css", lambda request: _static("preview.css", "text/css")),
+            Route("/preview.js", lambda request: _static("preview.js", "text/javascript")),
+            Route("/events", events),
         ],
     )
     app.add_middleware(_Guard, settings=settings)
     return app
+
+
+def watched_paths(config: Config) -> list[Path]:
+    """The config file and the template folders (the user's, then ours)."""
+    paths = [config.path.resolve(), bundled_templates_dir()]
+    if config.paths.templates is not None and config.paths.templates.is_dir():
+        paths.append(config.paths.templates)
+    return paths
+
+
+async def _reloads(paths: list[Path]) -> AsyncIterator[str]:
+    yield ": watching for changes\n\n"  # opens the stream at once
+    async for _ in awatch(*paths, debounce=200, step=50):
+        yield "data: reload\n\n"
 
 
 def _after(digest: Callable[[], Any], apply: Callable[[Digest], object]) -> Response:

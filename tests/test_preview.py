@@ -3,6 +3,7 @@ process, driven in Debian's chromium."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from digest import load_config, open_digest
+from digest.delivery import unsubscribe_token
 
 from .browser import artifact
 from .conftest import SAMPLE_OPML, run_digest, write_config
@@ -25,20 +27,23 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> Court jails c
 class PreviewServer:
     """`digest preview` on a free port: started, waited for, stopped."""
 
-    def __init__(self, config: Path) -> None:
+    def __init__(self, config: Path, env: dict[str, str] | None = None) -> None:
         self.config = config
+        self.env = {**os.environ, **(env or {})}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
         self.log = config.parent / "preview.log"
+        self.start_args: list[str] = []
 
     def start(self) -> None:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "digest", "preview", "--config", str(self.config),
-                 "--port", str(self.port)],
+                 "--port", str(self.port), *self.start_args],
                 stdout=subprocess.DEVNULL,
                 stderr=log,
+                env=self.env,
             )  # fmt: skip
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -79,7 +84,7 @@ def config(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(config: Path) -> Iterator[PreviewServer]:
-    running = PreviewServer(config)
+    running = PreviewServer(config, {"DIGEST_UNSUBSCRIBE_SECRET": "list-secret"})
     running.start()
     try:
         yield running
@@ -219,3 +224,52 @@ def test_screenshots_of_the_main_page(
     finally:
         shot.close()
     assert scroll <= width, f"the preview page scrolls sideways at {width}px"
+
+
+def test_one_click_unsubscribe_needs_the_readers_own_token(
+    server: PreviewServer, config: Path
+) -> None:
+    with open_digest(load_config(config)) as digest:
+        digest.add_recipient("reader@example.org")
+        list_id = digest.mailing_list().list_id
+    token = unsubscribe_token("list-secret", list_id, "reader@example.org")
+    link = f"{server.url}/unsubscribe?address=reader%40example.org&token={token}"
+    looked_at = httpx.get(link)  # a link scanner, or the reader's browser
+    assert looked_at.status_code == 200 and "Unsubscribe" in looked_at.text
+    # A mail provider's server posts it, from its own origin (RFC 8058).
+    provider = {
+        "Origin": "https://mail.example",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    forged = httpx.post(
+        link.replace(token, "0" * 32), content=b"List-Unsubscribe=One-Click", headers=provider
+    )
+    assert forged.status_code == 400
+    with open_digest(load_config(config)) as digest:
+        assert [r.address for r in digest.recipients()] == ["reader@example.org"]
+    one_click = httpx.post(link, content=b"List-Unsubscribe=One-Click", headers=provider)
+    assert one_click.status_code == 200, one_click.text
+    with open_digest(load_config(config)) as digest:
+        assert digest.recipients() == []
+        assert digest.store.audit_log(1)[0].field == "unsubscribed"
+
+
+def test_watch_reloads_the_page_when_a_template_changes(browser: Any, config: Path) -> None:
+    templates = config.parent / "my-templates"
+    templates.mkdir()
+    (templates / "subject.txt").write_text("{{ text.title }}\n", "utf-8")
+    text = config.read_text("utf-8").replace("[paths]\n", '[paths]\ntemplates = "my-templates"\n')
+    config.write_text(text, "utf-8")
+    server = PreviewServer(config)
+    server.start_args = ["--watch"]
+    server.start()
+    page = browser.new_page()
+    try:
+        page.goto(server.url + "/")
+        assert page.locator("#subject").inner_text() == "Test digest"
+        page.wait_for_timeout(300)  # let the page's event stream open
+        (templates / "subject.txt").write_text("This week: {{ text.title }}\n", "utf-8")
+        page.locator("#subject", has_text="This week: Test digest").wait_for(timeout=10_000)
+    finally:
+        page.close()
+        server.stop()
