@@ -279,6 +279,9 @@ class _Guard:
             else {settings.host}
         )
         self.hosts = {f"{name}:{port}" for name in names}
+        # Listening on every address, the names it is reached by are unknown;
+        # the token (required then) is what keeps other sites out.
+        self.any_host = settings.host in ("0.0.0.0", "::")
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -286,12 +289,23 @@ class _Guard:
             return
         request = Request(scope, receive)
         host = request.headers.get("host", "")
-        if host not in self.hosts:
+        if host not in self.hosts and not self.any_host:
             # A page on another site resolving its own name to 127.0.0.1.
             await _refuse(400, f"unexpected Host header {host!r}", scope, receive, send)
             return
-        if self.settings.token and not self._authorised(request):
-            await _refuse(401, "this preview needs its token", scope, receive, send)
+        token = self.settings.token
+        if token and hmac.compare_digest(request.query_params.get("token", ""), token):
+            # Opening /?token=... once leaves a cookie, so the token stays out
+            # of the address bar and the history from then on.
+            response = RedirectResponse(request.url.path, status_code=303)
+            response.set_cookie("digest_token", token, httponly=True, samesite="strict")
+            await response(scope, receive, send)
+            return
+        # The unsubscribe link is for readers, who carry their own signed token.
+        if token and not self._authorised(request) and request.url.path != "/unsubscribe":
+            await _refuse(
+                401, "this preview needs its token: open /?token=...", scope, receive, send
+            )
             return
         await self.app(scope, receive, _with_headers(send))
 

@@ -35,6 +35,7 @@ class PreviewServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.log = config.parent / "preview.log"
         self.start_args: list[str] = []
+        self.start_probe = True  # False: any answer (even 401) means it is up
 
     def start(self) -> None:
         with self.log.open("ab") as log:
@@ -50,7 +51,8 @@ class PreviewServer:
             if self.process.poll() is not None:
                 raise AssertionError(f"digest preview died:\n{self.log.read_text('utf-8')}")
             try:
-                if httpx.get(self.url + "/", timeout=2).status_code == 200:
+                answer = httpx.get(self.url + "/", timeout=2).status_code
+                if answer == 200 or not self.start_probe:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
@@ -273,3 +275,47 @@ def test_watch_reloads_the_page_when_a_template_changes(browser: Any, config: Pa
     finally:
         page.close()
         server.stop()
+
+
+def test_listening_beyond_loopback_warns_and_needs_a_token(config: Path) -> None:
+    refused = subprocess.run(
+        [sys.executable, "-m", "digest", "preview", "--config", str(config), "--host", "0.0.0.0"],
+        capture_output=True, text=True, timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "DIGEST_PREVIEW_TOKEN"},
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "WARNING" in refused.stderr and "DIGEST_PREVIEW_TOKEN" in refused.stderr
+    server = PreviewServer(config, {"DIGEST_PREVIEW_TOKEN": "editor-token"})
+    server.start_args = ["--host", "0.0.0.0"]
+    server.start_probe = False
+    server.start()
+    try:
+        assert httpx.get(server.url + "/").status_code == 401
+        login = httpx.get(server.url + "/?token=editor-token")
+        assert login.status_code == 303 and "digest_token" in login.headers["set-cookie"]
+        assert "httponly" in login.headers["set-cookie"].lower()
+        with httpx.Client(cookies={"digest_token": "editor-token"}) as client:
+            assert client.get(server.url + "/").status_code == 200
+        bearer = {"Authorization": "Bearer editor-token"}
+        assert httpx.get(server.url + "/email.html", headers=bearer).status_code == 200
+        assert (
+            httpx.get(server.url + "/", headers={"Authorization": "Bearer nope"}).status_code
+            == 401
+        )
+    finally:
+        server.stop()
+
+
+def test_the_archive_shows_editions_as_sent(server: PreviewServer, config: Path) -> None:
+    with open_digest(load_config(config)) as digest:
+        result = digest.build()
+        digest.store.freeze("old-edition", result.rendered, "hash", result.edition.created)
+        digest.store.enqueue("old-edition", [("a@example.org", "<m@x>")], result.edition.created)
+        digest.store.mark("old-edition", "a@example.org", "sent", result.edition.created, "250 ok")
+    archive = httpx.get(server.url + "/archive")
+    assert archive.status_code == 200 and "old-edition" in archive.text
+    sent = httpx.get(server.url + "/archive/old-edition/email.html")
+    assert sent.text == result.rendered.html
+    assert "sandbox" in sent.headers["content-security-policy"]
+    assert httpx.get(server.url + "/archive/never-sent/email.html").status_code == 404
+    assert httpx.post(server.url + "/archive").status_code == 405, "read-only"
