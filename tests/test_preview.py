@@ -319,3 +319,48 @@ def test_the_archive_shows_editions_as_sent(server: PreviewServer, config: Path)
     assert "sandbox" in sent.headers["content-security-policy"]
     assert httpx.get(server.url + "/archive/never-sent/email.html").status_code == 404
     assert httpx.post(server.url + "/archive").status_code == 405, "read-only"
+
+
+def test_hold_reorder_and_pin_the_lead(page: Any, server: PreviewServer) -> None:
+    sensitive = "Families evicted as company fences off farmland in Preah Vihear"
+    card(page, sensitive).get_by_role("button", name="Hold (sensitive)").click()
+    page.wait_for_load_state()
+    assert sensitive not in email_html(server), "a held item is never in the email"
+    held = page.locator("article.item", has_text=sensitive)
+    assert held.count() == 1
+    page.locator("form", has=page.get_by_role("button", name="Release")).first.get_by_role(
+        "button", name="Release"
+    ).click()
+    page.wait_for_load_state()
+    assert sensitive in email_html(server)
+
+    section = page.locator("h2.section", has_text="Workers and trade unions")
+    first, second = [
+        page.locator("article.item").nth(n).locator("h3").inner_text()
+        for n in _indexes_after(page, section, 2)
+    ]
+    unions = section_html(email_html(server), "Workers and trade unions")
+    assert unions.index(first) < unions.index(second)
+    card(page, first).get_by_role("button", name="↓ Down").click()
+    page.wait_for_load_state()
+    unions = section_html(email_html(server), "Workers and trade unions")
+    assert unions.index(second) < unions.index(first), "moved down within its section"
+
+    card(page, second).get_by_role("button", name="Make lead").click()
+    page.wait_for_load_state()
+    assert second in section_html(email_html(server), "Top story")
+
+
+def section_html(html: str, heading: str) -> str:
+    """The part of the email under one section heading, up to the next."""
+    start = html.index(f">{heading}</h2>")
+    end = html.find("<h2", start)
+    return html[start : end if end > 0 else len(html)]
+
+
+def _indexes_after(page: Any, heading: Any, count: int) -> list[int]:
+    """Positions, among all item cards, of the first `count` cards under `heading`."""
+    cards = page.locator("article.item")
+    titles = cards.evaluate_all("cards => cards.map(c => c.getBoundingClientRect().top)")
+    below = heading.evaluate("h => h.getBoundingClientRect().top")
+    return [n for n, top in enumerate(titles) if top > below][:count]
