@@ -237,3 +237,36 @@ def _parse_topic(entry: Any, index: int, path: str, locate: KeyLocator) -> Topic
         definition=entry["definition"].strip(),
         phrases=tuple(phrases),
     )
+
+
+def classification_record(item_id: str, classification: Classification) -> dict[str, Any]:
+    """One line of `digest classify -` output (the documented contract)."""
+    return {
+        "id": item_id,
+        "topics": list(classification.topics),
+        "primary": classification.primary,
+        "confidence": round(classification.confidence, 4),
+        "evidence": [
+            {"topic": ev.topic, "term": ev.term, "field": ev.field, "weight": ev.weight}
+            for ev in classification.evidence
+        ],
+    }
+
+
+def explain(classification: Classification, taxonomy: Taxonomy) -> str:
+    """A readable breakdown for `digest classify --explain`."""
+    labels = {topic.id: topic.label for topic in taxonomy.topics}
+    if classification.primary is None:
+        lines = ["Off-topic: no topic reached the threshold."]
+    else:
+        lines = [
+            f"Filed under: {labels[classification.primary]} ({classification.primary}), "
+            f"confidence {classification.confidence:.2f}"
+        ]
+    for topic, score in classification.scores:
+        lines.append(f"  {labels.get(topic, topic)}: score {score:.2f}")
+        for ev in classification.evidence:
+            if ev.topic == topic:
+                lines.append(f'    {ev.weight:+g}  "{ev.term}" in the {ev.field}')
+    lines.append(f"(threshold {taxonomy.threshold:g})")
+    return "\n".join(lines)

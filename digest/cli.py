@@ -22,8 +22,8 @@ import click
 
 from . import __version__
 from .config import find_config_path, load_config
-from .core import Digest, open_digest
-from .errors import DigestError
+from .core import Digest, classify_lines, explain_text, load_taxonomy, open_digest
+from .errors import ConfigError, DigestError
 from .types import BuildResult, FeedHealth, FeedUpdate, UpdateStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -430,6 +430,55 @@ def preview(
 
 
 PREVIEW_TOKEN_VARIABLE = "DIGEST_PREVIEW_TOKEN"
+
+
+@cli.command()
+@click.argument("source", required=False, type=click.File("r", encoding="utf-8"))
+@click.option("--explain", "text", metavar="TEXT", help="Explain how TEXT would be filed.")
+@click.option(
+    "--taxonomy",
+    "taxonomy_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Taxonomy file to use instead of the configured one.",
+)
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help=CONFIG_HELP
+)
+def classify(
+    source: Any, text: str | None, taxonomy_path: Path | None, config_path: Path | None
+) -> None:
+    """File items under topics, with the evidence; never touches the database.
+
+    `digest classify -` reads JSON Lines on stdin, each {"id", "title",
+    "summary", "lang"}, and writes one JSON line per input, in order:
+    {"id", "topics", "primary" (null: off-topic), "confidence", "evidence":
+    [{"topic", "term", "field", "weight"}]}. `--explain "some text"` prints
+    a readable breakdown instead.
+    """
+    try:
+        taxonomy = load_taxonomy(taxonomy_path or _configured_taxonomy(config_path))
+    except DigestError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    if text is not None:
+        click.echo(explain_text(text, taxonomy))
+        return
+    if source is None:
+        raise click.UsageError("give - to read JSON Lines on stdin, or --explain TEXT")
+    failed = False
+    for line, understood in classify_lines(source, taxonomy):
+        click.echo(line)
+        failed |= not understood
+    sys.exit(1 if failed else 0)
+
+
+def _configured_taxonomy(config_path: Path | None) -> Path | None:
+    """The config's taxonomy when there is a config; the bundled one otherwise."""
+    try:
+        path, _ = find_config_path(config_path, os.environ, Path.cwd())
+    except ConfigError:
+        return None
+    return load_config(path).paths.taxonomy
 
 
 # -- reporting -------------------------------------------------------------

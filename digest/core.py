@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from . import fetch
 from .archive import atom_feed
-from .classify import Classifier, parse_taxonomy
+from .classify import Classifier, classification_record, explain, parse_taxonomy
 from .cluster import cluster_items
 from .config import Config, config_error
 from .delivery import (
@@ -106,6 +106,44 @@ THEME_COLOURS = (
 EDITOR_SOURCE = FeedSource(url="editor:hand-added", name="Added by the editor")
 
 
+def load_taxonomy(path: Path | None) -> Taxonomy:
+    """The taxonomy in `path`, or the bundled one; errors name file, line, key."""
+    if path is None:
+        bundled = resources.files("digest").joinpath("taxonomy.toml")
+        return parse_taxonomy(bundled.read_text("utf-8"), "bundled taxonomy")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"cannot read the taxonomy: {exc}") from exc
+    return parse_taxonomy(text, str(path))
+
+
+def classify_lines(lines: Iterable[str], taxonomy: Taxonomy) -> Iterator[tuple[str, bool]]:
+    """`digest classify -`: one JSON line out per JSON line in, in order, and
+    whether it was understood. Nothing is stored; the database is not opened."""
+    classifier = Classifier(taxonomy)
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            item_id = str(record["id"])
+            title, summary = str(record.get("title") or ""), str(record.get("summary") or "")
+            lang = record.get("lang")
+            lang = str(lang) if lang else None
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            problem = {"line": number, "error": f"not an item: {exc}"}
+            yield json.dumps(problem, ensure_ascii=False), False
+            continue
+        found = classifier.classify(title, summary, lang)
+        yield json.dumps(classification_record(item_id, found), ensure_ascii=False), True
+
+
+def explain_text(text: str, taxonomy: Taxonomy) -> str:
+    """`digest classify --explain`: how `text` would be filed, and why."""
+    return explain(Classifier(taxonomy).classify(text, "", None), taxonomy)
+
+
 def bundled_templates_dir() -> Path:
     """The templates shipped with press-digest.
 
@@ -150,8 +188,7 @@ class Digest:
         if self._taxonomy is None:
             custom = self.config.paths.taxonomy
             if custom is None:
-                bundled = resources.files("digest").joinpath("taxonomy.toml")
-                self._taxonomy = parse_taxonomy(bundled.read_text("utf-8"), "bundled taxonomy")
+                self._taxonomy = load_taxonomy(None)
             else:
                 text = self._read_named_file(custom, "paths.taxonomy", "taxonomy")
                 self._taxonomy = parse_taxonomy(text, str(custom))
