@@ -14,6 +14,7 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,11 +111,18 @@ class Classifier:
                 return
         bucket.append(pattern)
 
-    def classify(self, title: str, summary: str, lang: str | None = None) -> Classification:
+    def classify(
+        self,
+        title: str,
+        summary: str,
+        lang: str | None = None,
+        extra: Sequence[Evidence] = (),
+    ) -> Classification:
         """Topics, primary topic, confidence and evidence for one item.
 
         `lang` is accepted for callers that know it; every language's phrases
-        are tried, since feeds often mislabel or omit their language.
+        are tried, since feeds often mislabel or omit their language. `extra`
+        is evidence found elsewhere (a watched name) that counts the same way.
         """
         found: dict[tuple[str, str], Evidence] = {}
         for field, text in (("title", title), ("summary", summary)):
@@ -128,7 +136,7 @@ class Classifier:
                     field=_field(field),
                     weight=pattern.phrase.weight,
                 )
-        return self._decide(tuple(found.values()))
+        return self._decide((*found.values(), *extra))
 
     def _matches(self, text: str) -> list[_Pattern]:
         matched: list[_Pattern] = []

@@ -189,6 +189,9 @@ class PathSettings:
     output: Path = setting(help="Folder the editions are written to")
     templates: Path | None = setting(None, help="Your templates; override bundled ones by name")
     taxonomy: Path | None = setting(None, help="Your topic taxonomy instead of the bundled one")
+    watchlist: Path | None = setting(
+        None, help="People, cases and organisations to follow (watchlist.toml)"
+    )
     recipients: Path | None = setting(
         None, help="CSV of recipients (address,name,language,list) added before each send"
     )

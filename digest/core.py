@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -71,6 +71,7 @@ from .types import (
     FrozenEdition,
     Logo,
     MailingList,
+    Mention,
     ParsedItem,
     Recipient,
     RenderedEdition,
@@ -82,8 +83,10 @@ from .types import (
     Taxonomy,
     Theme,
     UpdateStatus,
+    Watchlist,
 )
 from .urls import canonical_url
+from .watch import WatchlistMatcher, parse_watchlist
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +165,7 @@ class Digest:
         self.store = store
         self.zone = ZoneInfo(config.schedule.timezone)
         self._taxonomy: Taxonomy | None = None
+        self._watchlist: Watchlist | None = None
 
     def __enter__(self) -> Digest:
         return self
@@ -193,6 +197,38 @@ class Digest:
                 text = self._read_named_file(custom, "paths.taxonomy", "taxonomy")
                 self._taxonomy = parse_taxonomy(text, str(custom))
         return self._taxonomy
+
+    @property
+    def watchlist(self) -> Watchlist:
+        if self._watchlist is None:
+            path = self.config.paths.watchlist
+            if path is None:
+                self._watchlist = Watchlist()
+            else:
+                text = self._read_named_file(path, "paths.watchlist", "watchlist")
+                topics = [topic.id for topic in self.taxonomy.topics]
+                self._watchlist = parse_watchlist(text, str(path), topics)
+        return self._watchlist
+
+    def _previously_reported(
+        self, matcher: WatchlistMatcher, mentions: Mapping[int, Sequence[Mention]], now: datetime
+    ) -> dict[int, datetime]:
+        """Item id → the date of the latest earlier edition that named one of
+        the watched entries the item names (editions of earlier days only)."""
+        if not any(mentions.values()):
+            return {}
+        today = now.astimezone(self.zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        last_seen: dict[str, datetime] = {}
+        for created, title, summary in self.store.placed_texts(before=today):
+            for mention in matcher.mentions(title, summary):
+                key = mention.watched.id
+                last_seen[key] = max(created, last_seen.get(key, created))
+        found: dict[int, datetime] = {}
+        for item_id, named in mentions.items():
+            dates = [last_seen[m.watched.id] for m in named if m.watched.id in last_seen]
+            if dates:
+                found[item_id] = max(dates)
+        return found
 
     def _read_named_file(self, path: Path, key: str, what: str) -> str:
         """Read a file the config names; if it cannot be read, blame that setting."""
@@ -495,8 +531,13 @@ class Digest:
             if item.id not in already_sent
         ]
         classifier = Classifier(self.taxonomy)
+        matcher = WatchlistMatcher(self.watchlist)
+        mentions = {item.id: matcher.mentions(item.title, item.summary) for item in items}
         classifications: dict[int, Classification] = {
-            item.id: classifier.classify(item.title, item.summary, item.lang) for item in items
+            item.id: classifier.classify(
+                item.title, item.summary, item.lang, matcher.evidence(mentions[item.id])
+            )
+            for item in items
         }
         edition = plan_edition(
             items,
@@ -508,6 +549,8 @@ class Digest:
             max_items=settings.max_items,
             stories=self.store.stories(),
             edits=self.store.item_edits(),
+            watched={key: tuple(m.watched.name for m in found) for key, found in mentions.items()},
+            previously=self._previously_reported(matcher, mentions, now),
         )
         # A second edition on a day one already went out gets its own folder.
         sent = set(self.store.sent_editions())
@@ -1177,6 +1220,7 @@ def edition_json(
                 for other in e.also
             ],
             "previously_reported": e.previously.isoformat() if e.previously else None,
+            "watched": list(e.watched),
         }
 
     data = {

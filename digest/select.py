@@ -39,6 +39,8 @@ def plan_edition(
     max_items: int,
     stories: Sequence[Story] = (),
     edits: Mapping[int, ItemEdit] | None = None,
+    watched: Mapping[int, tuple[str, ...]] | None = None,
+    previously: Mapping[int, datetime] | None = None,
 ) -> Edition:
     """Window the items, file each under its primary topic, newest first.
 
@@ -50,7 +52,9 @@ def plan_edition(
     as "also reported by". A topic the editor gave an item by hand wins, and
     so do the editor's `edits`: excluded and held items are set aside (held
     ones are never sent until released), headlines, summaries, sections,
-    order and the lead are theirs to choose.
+    order and the lead are theirs to choose. `watched` names the watched
+    people an item mentions, `previously` when a watched case it continues
+    was last in an edition.
     """
     edits = edits or {}
     window_start = now - max_age if max_age is not None else None
@@ -69,6 +73,8 @@ def plan_edition(
                 item,
                 _with_editor_topic(item, item.editor_topic, classifications[item.id], known),
                 also.get(item.id, ()),
+                previously=(previously or {}).get(item.id),
+                watched=(watched or {}).get(item.id, ()),
             ),
             edits.get(item.id),
             known,

@@ -198,6 +198,8 @@ class EditionItem:
     also: tuple[Item, ...] = ()
     # A watched case this item continues was in an earlier edition of that date.
     previously: datetime | None = None
+    # The watched people, cases and organisations it names.
+    watched: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -509,3 +511,34 @@ class AuditEntry:
     field: str
     old: str | None
     new: str | None
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A person, case or organisation the editors follow, in every spelling."""
+
+    id: str
+    name: str
+    kind: Literal["person", "case", "organisation"] = "person"
+    topic: str | None = None  # the topic a mention counts towards
+    aliases: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    entries: tuple[Watched, ...] = ()
+    # How much a mention adds to its topic's score, and how alike (0-100) a
+    # misspelt name must be to count.
+    boost: float = 1.5
+    fuzzy: int = 80
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A watched name found in an item: which entry, as what text, where."""
+
+    watched: Watched
+    text: str
+    field: Field
+    exact: bool

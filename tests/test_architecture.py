@@ -28,6 +28,7 @@ PURE = (
     "archive",
     "schedule",
     "delivery",
+    "watch",
 )
 EDGES = ("fetch", "store", "send", "core", "preview", "cli", "config")
 FORBIDDEN_FOREIGN = ("httpx", "sqlite3", "smtplib", "socket", "urllib.request", "os", "subprocess")

@@ -75,3 +75,18 @@ class EditionTable(StoreBase):
             )
             for row in rows
         ]
+
+    def placed_texts(self, before: datetime) -> list[tuple[datetime, str, str]]:
+        """(edition date, title, summary) of every item shown in an edition
+        built before `before`: what a watched name is looked up in."""
+        rows = self._db.execute(
+            """
+            SELECT editions.created_at, items.title, items.summary
+            FROM edition_items
+            JOIN editions ON editions.id = edition_items.edition_id
+            JOIN items ON items.id = edition_items.item_id
+            WHERE edition_items.also_of IS NULL AND editions.created_at < ?
+            """,
+            (iso(before),),
+        )
+        return [(parse_time(created), title, summary) for created, title, summary in rows]
