@@ -472,6 +472,16 @@ def classify(
     sys.exit(1 if failed else 0)
 
 
+@cli.command()
+@pass_digest
+def corrections(digest: Digest) -> None:
+    """Print the editors' topic corrections as JSON Lines, labelled for an
+    evaluation set: {"id", "title", "summary", "lang", "primary",
+    "machine_primary", "url"}."""
+    for record in digest.corrections():
+        click.echo(json.dumps(record, ensure_ascii=False))
+
+
 def _configured_taxonomy(config_path: Path | None) -> Path | None:
     """The config's taxonomy when there is a config; the bundled one otherwise."""
     try:

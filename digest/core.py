@@ -1130,6 +1130,28 @@ class Digest:
             self.store.withdraw_approval(self._now())
         return changed
 
+    def corrections(self) -> Iterator[dict[str, Any]]:
+        """Every item whose topic an editor set, labelled for an evaluation
+        set: the classify input fields, the editor's primary topic and what
+        the classifier said (JSON Lines for `digest corrections`)."""
+        edits = self.store.item_edits()
+        classifier = Classifier(self.taxonomy)
+        for item in self.store.items():
+            edit = edits.get(item.id)
+            topic = (edit.topic if edit else None) or item.editor_topic
+            if topic is None:
+                continue
+            machine = classifier.classify(item.title, item.summary, item.lang)
+            yield {
+                "id": str(item.id),
+                "title": item.title,
+                "summary": item.summary,
+                "lang": item.lang,
+                "primary": topic,
+                "machine_primary": machine.primary,
+                "url": item.url,
+            }
+
     def approval(self) -> FrozenEdition | None:
         """The approved edition waiting to be sent, if there is one."""
         slug = self.store.approved_unsent()

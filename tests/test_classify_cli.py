@@ -84,3 +84,26 @@ def test_explain_names_the_words_that_matched() -> None:
     assert result.returncode == 0, result.stderr
     assert "Filed under: Workers and trade unions" in result.stdout
     assert '"union leader" in the title' in result.stdout
+
+
+def test_an_editors_correction_wins_on_rebuild_and_is_exported(tmp_path: Path) -> None:
+    from digest import load_config, open_digest
+
+    config = write_config(tmp_path, SAMPLE_OPML)
+    with open_digest(load_config(config)) as digest:
+        digest.update()
+        title = "Monk who joined land protest beaten by unidentified men"
+        [item] = [i for i in digest.store.items() if i.title == title]
+        assert digest.plan().items and digest.edit_item(item.id, topic="protest-assembly")
+        for _ in range(2):  # and on every later build
+            filed = {e.item.id: e.classification for e in digest.build().edition.items}
+            assert filed[item.id].primary == "protest-assembly"
+            assert filed[item.id].set_by_editor
+    result = subprocess.run(
+        [sys.executable, "-m", "digest", "corrections", "--config", str(config)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [line] = [json.loads(row) for row in result.stdout.splitlines()]
+    assert line["id"] == str(item.id) and line["primary"] == "protest-assembly"
+    assert line["title"] == title and line["machine_primary"] != "protest-assembly"
