@@ -122,9 +122,10 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
         return _html(pages.get_template("archive.html").render(context))
 
     def archived_email(request: Request) -> Response:
+        slug = request.path_params["slug"]
         with digest() as d:
-            frozen = d.store.frozen(request.path_params["slug"])
-        if frozen is None or frozen.slug not in _sent_slugs(config):
+            frozen = d.store.frozen(slug) if slug in d.store.sent_editions() else None
+        if frozen is None:
             return PlainTextResponse("no such edition", status_code=404)
         return Response(
             frozen.rendered.html, media_type="text/html; charset=utf-8", headers=_email_headers()
@@ -355,11 +356,6 @@ def _html(body: str) -> HTMLResponse:
 def _static(name: str, media_type: str) -> Response:
     text = resources.files("digest").joinpath("preview_pages", name).read_text("utf-8")
     return Response(text, media_type=media_type, headers=_page_headers())
-
-
-def _sent_slugs(config: Config) -> set[str]:
-    with open_digest(config) as d:
-        return set(d.store.sent_editions())
 
 
 def _environment() -> jinja2.Environment:

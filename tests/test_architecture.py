@@ -30,7 +30,7 @@ PURE = (
     "delivery",
     "watch",
 )
-EDGES = ("fetch", "store", "send", "core", "preview", "cli", "config")
+EDGES = ("fetch", "store", "send", "outbox", "files", "core", "preview", "cli", "config")
 FORBIDDEN_FOREIGN = ("httpx", "sqlite3", "smtplib", "socket", "urllib.request", "os", "subprocess")
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"), ("date", "today")}
 
