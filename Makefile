@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= digest.example.toml
 
-.PHONY: run test lint system-packages bench bench-render bench-send bench-ingest clean
+.PHONY: run test lint system-packages bench bench-classify bench-render bench-send bench-ingest clean
 
 # The stamp files make a second `make run` skip the install when
 # pyproject.toml has not changed (the package is installed in editable mode,
@@ -52,6 +52,10 @@ test: lint system-packages
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/build_speed.py
+
+# Per-topic precision/recall/F1 on the held-out part of our labelled set.
+bench-classify: $(VENV)/.installed-test
+	$(BIN)/python bench/classify_eval.py
 
 bench-render: $(VENV)/.installed-test
 	$(BIN)/python bench/render.py
