@@ -55,6 +55,7 @@ EMAIL_POLICY = (
     "frame-ancestors 'self'"
 )
 VIEWS = {"desktop": 600, "mobile": 375, "dark": 600, "text": 600}
+DARK_QUERY = "@media (prefers-color-scheme: dark)"
 ITEM_FLAGS = ("excluded", "held", "lead")
 
 
@@ -109,6 +110,15 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
         with digest() as d:
             html = d.render(d.plan()).html
         return Response(html, media_type="text/html; charset=utf-8", headers=_email_headers())
+
+    def email_dark(request: Request) -> Response:
+        """The email as a client in dark mode shows it. Browsers do not pass a
+        dark preference into a frame, so this copy applies the email's own
+        dark-mode rules unconditionally; it is for looking, never sent."""
+        with digest() as d:
+            html = d.render(d.plan()).html
+        forced = html.replace(DARK_QUERY, "@media all")
+        return Response(forced, media_type="text/html; charset=utf-8", headers=_email_headers())
 
     def email_text(request: Request) -> Response:
         with digest() as d:
@@ -205,6 +215,7 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
             Route("/", page),
             Route("/email.html", email_html),
             Route("/email.txt", email_text),
+            Route("/email-dark.html", email_dark),
             Route("/archive", archive),
             Route("/archive/{slug}/email.html", archived_email),
             Route("/items/{item_id:int}", edit_item, methods=["POST"]),

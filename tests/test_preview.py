@@ -364,3 +364,14 @@ def _indexes_after(page: Any, heading: Any, count: int) -> list[int]:
     titles = cards.evaluate_all("cards => cards.map(c => c.getBoundingClientRect().top)")
     below = heading.evaluate("h => h.getBoundingClientRect().top")
     return [n for n, top in enumerate(titles) if top > below][:count]
+
+
+def test_the_dark_view_shows_the_emails_dark_mode(page: Any, server: PreviewServer) -> None:
+    colours = {}
+    for view in ("desktop", "dark"):
+        page.goto(f"{server.url}/?view={view}")
+        heading = page.frame_locator("iframe").locator("h1")
+        colours[view] = heading.evaluate("h => getComputedStyle(h).color")
+    assert colours["desktop"] == "rgb(31, 41, 51)"  # the theme's ink
+    assert colours["dark"] == "rgb(232, 230, 227)"  # the theme's dark ink
+    assert "@media all" not in email_html(server), "what is sent keeps its media query"
