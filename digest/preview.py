@@ -290,7 +290,8 @@ class _Guard:
             if is_loopback(settings.host)
             else {settings.host}
         )
-        self.hosts = {f"{name}:{port}" for name in names}
+        # An IPv6 address is bracketed in a Host header: [::1]:8025.
+        self.hosts = {f"[{name}]:{port}" if ":" in name else f"{name}:{port}" for name in names}
         # Listening on every address, the names it is reached by are unknown;
         # the token (required then) is what keeps other sites out.
         self.any_host = settings.host in ("0.0.0.0", "::")
@@ -383,10 +384,10 @@ def get_page(config: Config, path: str) -> tuple[int, str]:
     """`digest preview --get PATH`: one page, in process, no port opened."""
     settings = PreviewSettings()
     app = create_app(config, settings)
-    return asyncio.run(_get(app, path, f"{settings.host}:{settings.port}"))
+    return asyncio.run(request_page(app, path, f"{settings.host}:{settings.port}"))
 
 
-async def _get(app: Any, target: str, host: str) -> tuple[int, str]:
+async def request_page(app: Any, target: str, host: str) -> tuple[int, str]:
     """A GET through the whole ASGI stack, as a browser on this machine would send it."""
     parts = urlsplit(target)
     scope = {
