@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from .classify import is_khmer, normalise
 from .errors import ConfigError
 from .tomlfile import KeyLocator, load_toml
-from .types import Evidence, Mention, Watched, Watchlist
+from .types import Evidence, Field, Mention, Watched, Watchlist
 
 KINDS = ("person", "case", "organisation")
 # Below this length a fuzzy match is a coincidence, not a misspelling.
@@ -34,33 +34,65 @@ class _Alias:
 
 
 class WatchlistMatcher:
-    """A watchlist compiled for matching; build once, look through many items."""
+    """A watchlist compiled for matching; build once, look through many items.
+
+    Latin-script aliases are indexed by their words (exact matches) and by
+    their words' initials (fuzzy candidates), so an item costs one lookup per
+    run of words instead of one comparison per alias.
+    """
 
     def __init__(self, watchlist: Watchlist) -> None:
         self.watchlist = watchlist
-        self._aliases = [
-            _Alias(
-                entry, alias, tuple(normalise(alias).split()), normalise(alias).replace(" ", "")
-            )
-            for entry in watchlist.entries
-            for alias in (entry.name, *entry.aliases)
-        ]
+        self._exact: dict[tuple[str, ...], list[_Alias]] = {}
+        self._by_initials: dict[tuple[str, ...], list[_Alias]] = {}
+        self._khmer: list[_Alias] = []
+        for entry in watchlist.entries:
+            for text in (entry.name, *entry.aliases):
+                normal = normalise(text)
+                alias = _Alias(entry, text, tuple(normal.split()), normal.replace(" ", ""))
+                if is_khmer(text):
+                    self._khmer.append(alias)
+                elif alias.tokens:
+                    self._exact.setdefault(alias.tokens, []).append(alias)
+                    if len(" ".join(alias.tokens)) >= FUZZY_MIN_LENGTH:
+                        initials = tuple(token[0] for token in alias.tokens)
+                        self._by_initials.setdefault(initials, []).append(alias)
+        self._sizes = sorted({len(tokens) for tokens in self._exact})
 
     def mentions(self, title: str, summary: str) -> tuple[Mention, ...]:
         """Each watched entry named in the item, once, exact matches preferred."""
         found: dict[str, Mention] = {}
         for field, text in (("title", title), ("summary", summary)):
             normal = normalise(text)
-            words = normal.split()
-            squeezed = normal.replace(" ", "")
-            for alias in self._aliases:
-                known = found.get(alias.watched.id)
-                if known is not None and known.exact:
-                    continue
-                mention = _match(alias, words, squeezed, field, self.watchlist.fuzzy)
-                if mention is not None and (known is None or mention.exact):
-                    found[alias.watched.id] = mention
+            for mention in self._in_text(normal, _field(field)):
+                known = found.get(mention.watched.id)
+                if known is None or (mention.exact and not known.exact):
+                    found[mention.watched.id] = mention
         return tuple(found.values())
+
+    def _in_text(self, normal: str, field: Field) -> list[Mention]:
+        mentions: list[Mention] = []
+        if self._khmer and is_khmer(normal):
+            squeezed = normal.replace(" ", "")
+            mentions += [
+                Mention(a.watched, a.text, field, exact=True)
+                for a in self._khmer
+                if a.squeezed in squeezed
+            ]
+        words = normal.split()
+        for size in self._sizes:
+            for start in range(len(words) - size + 1):
+                window = tuple(words[start : start + size])
+                for alias in self._exact.get(window, ()):
+                    mentions.append(Mention(alias.watched, alias.text, field, exact=True))
+                candidate = " ".join(window)
+                for alias in self._by_initials.get(tuple(w[0] for w in window), ()):
+                    target = " ".join(alias.tokens)
+                    if candidate != target and fuzz.ratio(candidate, target) >= (
+                        self.watchlist.fuzzy
+                    ):
+                        mentions.append(Mention(alias.watched, candidate, field, exact=False))
+        return mentions
 
     def evidence(self, mentions: Iterable[Mention]) -> tuple[Evidence, ...]:
         """What the mentions add to the classification: one boost per entry."""
@@ -76,29 +108,8 @@ class WatchlistMatcher:
         )
 
 
-def _match(
-    alias: _Alias, words: list[str], squeezed: str, field: Any, threshold: int
-) -> Mention | None:
-    if is_khmer(alias.text):
-        if alias.squeezed and alias.squeezed in squeezed:
-            return Mention(alias.watched, alias.text, field, exact=True)
-        return None
-    size = len(alias.tokens)
-    if not size:
-        return None
-    target = " ".join(alias.tokens)
-    for start in range(len(words) - size + 1):
-        window = words[start : start + size]
-        if tuple(window) == alias.tokens:
-            return Mention(alias.watched, alias.text, field, exact=True)
-        candidate = " ".join(window)
-        if (
-            len(target) >= FUZZY_MIN_LENGTH
-            and all(w[:1] == t[:1] for w, t in zip(window, alias.tokens, strict=True))
-            and fuzz.ratio(candidate, target) >= threshold
-        ):
-            return Mention(alias.watched, candidate, field, exact=False)
-    return None
+def _field(name: str) -> Field:
+    return "title" if name == "title" else "summary"
 
 
 def parse_watchlist(text: str, path: str, topics: Iterable[str]) -> Watchlist:
