@@ -41,6 +41,7 @@ from .render import compose_message, render_edition, render_index
 from .select import arrange_topics, plan_edition
 from .sources import add_outline, opml_document, parse_opml, remove_outline, resolve_location
 from .store import Store, open_store
+from .theme import THEME_COLOURS
 from .types import (
     AddedItem,
     BuildResult,
@@ -82,10 +83,6 @@ Progress = Callable[[FeedUpdate, int, int], None]
 PROCESS_POOL_MIN_FEEDS = 12
 # Stories are looked for among items first seen or dated this recently.
 STORY_HORIZON = timedelta(days=30)
-THEME_COLOURS = (
-    "ink", "muted", "accent", "paper", "page",
-    "dark_ink", "dark_muted", "dark_accent", "dark_paper", "dark_page",
-)  # fmt: skip
 # The source of links an editor adds by hand (`digest add`).
 EDITOR_SOURCE = FeedSource(url="editor:hand-added", name="Added by the editor")
 
@@ -610,7 +607,7 @@ class Digest(SendingMixin):
     def mailing_list(self) -> MailingList:
         """[list] and the archived-copy settings, with defaults from the sender."""
         settings = self.config.list
-        domain = self.config.sender.address.rpartition("@")[2]
+        domain = self._sender().domain
         return MailingList(
             list_id=settings.id or f"digest.{domain}",
             unsubscribe_mailto=settings.unsubscribe_mailto or self.config.sender.address,
@@ -643,7 +640,7 @@ class Digest(SendingMixin):
         sender = self._sender()
         output = self.config.paths.output
         folder = output / edition.slug
-        domain = sender.address.rpartition("@")[2]
+        domain = sender.domain
         message = compose_message(
             rendered,
             sender=sender,

@@ -226,7 +226,7 @@ class SendingMixin:
         assert frozen is not None, f"edition {slug} has deliveries but no frozen content"
         if self.config.paths.recipients is not None:
             self.import_recipients(self.config.paths.recipients)
-        domain = self._sender().address.rpartition("@")[2]
+        domain = self._sender().domain
         active = {r.address: r for r in self.store.recipients()}
         self.store.enqueue(
             slug, [(address, message_id(slug, address, domain)) for address in active], self._now()
@@ -342,7 +342,7 @@ class SendingMixin:
             frozen = FrozenEdition(
                 result.edition.slug, result.rendered, content_hash(result.rendered), self._now()
             )
-        domain = self._sender().address.rpartition("@")[2]
+        domain = self._sender().domain
         if test_to is not None:
             recipient = Recipient(normalise_address(test_to))
             message = self._message_for(frozen, recipient, make_msgid("test", domain))
@@ -397,7 +397,7 @@ class SendingMixin:
         message["To"] = editor
         message["Subject"] = f"press-digest: {report.outcome}: {report.message}"[:180]
         message["Date"] = format_datetime(self._now())
-        message["Message-ID"] = make_msgid("report", self._sender().address.rpartition("@")[2])
+        message["Message-ID"] = make_msgid("report", self._sender().domain)
         message.set_content(_report_text(report))
         try:
             with self._mailer() as mailer:

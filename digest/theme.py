@@ -9,6 +9,9 @@ from __future__ import annotations
 from .types import Theme
 
 AA_NORMAL_TEXT = 4.5
+COLOURS = ("ink", "muted", "accent", "paper", "page")
+# Every colour setting of a Theme: each colour, then its dark-mode twin.
+THEME_COLOURS = (*COLOURS, *(f"dark_{name}" for name in COLOURS))
 
 
 def relative_luminance(colour: str) -> float:
@@ -31,7 +34,7 @@ def text_pairs(theme: Theme) -> list[tuple[str, str, str, str]]:
     """(what, foreground, background, mode) for every text the email shows."""
     pairs = []
     for mode, prefix in (("light", ""), ("dark", "dark_")):
-        colour = {name: getattr(theme, prefix + name) for name in _COLOURS}
+        colour = {name: getattr(theme, prefix + name) for name in COLOURS}
         pairs += [
             ("text", colour["ink"], colour["paper"], mode),
             ("links and headings", colour["accent"], colour["paper"], mode),
@@ -40,9 +43,6 @@ def text_pairs(theme: Theme) -> list[tuple[str, str, str, str]]:
             ("footer links", colour["accent"], colour["page"], mode),
         ]
     return pairs
-
-
-_COLOURS = ("ink", "muted", "accent", "paper", "page")
 
 
 def contrast_warnings(theme: Theme) -> list[str]:

@@ -267,6 +267,11 @@ class Sender:
     name: str
     address: str
 
+    @property
+    def domain(self) -> str:
+        """The part after the @: for Message-IDs, List-Id and tag URIs."""
+        return self.address.rpartition("@")[2]
+
 
 @dataclass(frozen=True)
 class Logo:
