@@ -56,7 +56,6 @@ EMAIL_POLICY = (
 )
 VIEWS = {"desktop": 600, "mobile": 375, "dark": 600, "text": 600}
 DARK_QUERY = "@media (prefers-color-scheme: dark)"
-ITEM_FLAGS = ("excluded", "held", "lead")
 
 
 @dataclass(frozen=True)

@@ -82,9 +82,10 @@ def plan_edition(
         for item in in_window
         if item.id not in hidden
     ]
+    # Held wins over excluded: a held item is listed once, as held.
     held = tuple(e for e in entries if _edit(edits, e).held)
-    excluded = tuple(e for e in entries if _edit(edits, e).excluded and e not in held)
-    shown = [e for e in entries if e not in held and e not in excluded]
+    excluded = tuple(e for e in entries if _edit(edits, e).excluded and not _edit(edits, e).held)
+    shown = [e for e in entries if not (_edit(edits, e).held or _edit(edits, e).excluded)]
     on_topic = [entry for entry in shown if entry.classification.primary][:max_items]
     pinned = [e for e in on_topic if _edit(edits, e).lead]
     lead = pinned[0] if pinned else choose_lead(on_topic)

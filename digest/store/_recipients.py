@@ -22,16 +22,6 @@ class RecipientTable(StoreBase):
             )
             return db.total_changes - before
 
-    def resubscribe(self, address: str) -> bool:
-        """Only when the person asks again: clear an unsubscribe."""
-        with self.transaction() as db:
-            cursor = db.execute(
-                "UPDATE recipients SET unsubscribed_at = NULL "
-                "WHERE address = ? AND unsubscribed_at IS NOT NULL",
-                (address,),
-            )
-            return cursor.rowcount > 0
-
     def unsubscribe(self, address: str, now: datetime) -> bool:
         """Stop sending to `address` from the next message on; False if unknown."""
         with self.transaction() as db:
