@@ -128,15 +128,15 @@ def _weighted_reports(items: Sequence[Item]) -> list[_Report]:
 
 def _term_counts(item: Item) -> Counter[str]:
     summary = " ".join(item.summary.split()[:SUMMARY_WORDS])
-    terms = Counter(_terms(item.title))
-    terms.update(terms)  # the title counts twice: it says what the story is
-    terms.update(_terms(summary))
-    return terms
+    # The title counts twice: it says what the story is.
+    return Counter(_terms(item.title) * 2 + _terms(summary))
 
 
 def _terms(text: str) -> list[str]:
     text = normalise(text)
-    terms = [stem(word) for word in _WORD.findall(text) if word not in STOPWORDS and len(word) > 1]
+    terms = [stem(word) for word in _WORD.findall(text) if len(word) > 1 and word not in STOPWORDS]
+    if text.isascii():
+        return terms
     for run in _KHMER_RUN.findall(text):
         terms.extend(run[i : i + 3] for i in range(len(run) - 2))
     return terms

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import make_msgid
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
@@ -58,6 +59,7 @@ from .types import (
     Logo,
     MailingList,
     Mention,
+    ParsedFeed,
     ParsedItem,
     RenderedEdition,
     Sender,
@@ -276,11 +278,17 @@ class Digest(SendingMixin):
         self, sources: Sequence[FeedSource], progress: Progress | None
     ) -> list[FeedUpdate]:
         states = self.store.feed_states()
-        with _parse_pool(len(sources)) as pool:
+        # The store is written from one thread of its own, so that neither
+        # SQLite's work nor its fsyncs hold up the event loop driving every
+        # other download; one thread keeps the writes in sequence.
+        with (
+            _parse_pool(len(sources)) as pool,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as writer,
+        ):
             async with fetch.Fetcher(self.config.fetch) as fetcher:
                 tasks = [
                     asyncio.ensure_future(
-                        self._update_source(source, states[source.url], fetcher, pool)
+                        self._update_source(source, states[source.url], fetcher, pool, writer)
                     )
                     for source in sources
                 ]
@@ -291,7 +299,12 @@ class Digest(SendingMixin):
                 return [task.result() for task in tasks]
 
     async def _update_source(
-        self, source: FeedSource, state: FeedState, fetcher: fetch.Fetcher, pool: Executor
+        self,
+        source: FeedSource,
+        state: FeedState,
+        fetcher: fetch.Fetcher,
+        pool: Executor,
+        writer: Executor,
     ) -> FeedUpdate:
         if state.disabled:
             return FeedUpdate(
@@ -300,25 +313,41 @@ class Digest(SendingMixin):
                 warning=f"disabled after 410 Gone; `digest feeds enable {source.url}` "
                 "to try it again",
             )
+        record = await self._fetch_and_parse(source, state, fetcher, pool)
+        return await asyncio.get_running_loop().run_in_executor(writer, record)
+
+    async def _fetch_and_parse(
+        self, source: FeedSource, state: FeedState, fetcher: fetch.Fetcher, pool: Executor
+    ) -> Callable[[], FeedUpdate]:
+        """Fetch and parse one feed; returns how to record the outcome in the store."""
         request = fetch.FetchRequest(source, state.fetch_url, state.etag, state.last_modified)
         try:
             fetched = await fetcher.fetch(request)
             if fetched.not_modified:
-                return self._not_modified(source, fetched, validators=None)
+                return partial(self._not_modified, source, fetched, None)
             validators = (fetched.header("etag"), fetched.header("last-modified"))
             content_hash = hashlib.sha256(fetched.content).hexdigest()
             if content_hash == state.content_hash:
                 # No validators from the server, but the same bytes as last time.
-                return self._not_modified(source, fetched, (*validators, content_hash))
+                return partial(self._not_modified, source, fetched, (*validators, content_hash))
             loop = asyncio.get_running_loop()
             parsed = await loop.run_in_executor(pool, parse_feed, source, fetched)
         except FeedError as exc:
-            return self._failed(
-                source, exc.message, "gone" if isinstance(exc, FeedGone) else "failed"
-            )
+            status: UpdateStatus = "gone" if isinstance(exc, FeedGone) else "failed"
+            return partial(self._failed, source, exc.message, status)
         except Exception as exc:  # a broken feed must never stop the others
             log.debug("unexpected error updating %s", source.url, exc_info=True)
-            return self._failed(source, f"unexpected error: {type(exc).__name__}: {exc}", "failed")
+            message = f"unexpected error: {type(exc).__name__}: {exc}"
+            return partial(self._failed, source, message, "failed")
+        return partial(self._stored, source, fetched, parsed, (*validators, content_hash))
+
+    def _stored(
+        self,
+        source: FeedSource,
+        fetched: FetchResult,
+        parsed: ParsedFeed,
+        validators: tuple[str | None, str | None, str | None],
+    ) -> FeedUpdate:
         counts = self.store.upsert_items(
             source, [(item, canonical_url(item.url)) for item in parsed.items], now=self._now()
         )
@@ -328,7 +357,7 @@ class Digest(SendingMixin):
             status="ok",
             warning=parsed.warning,
             feed_title=parsed.title,
-            validators=(*validators, content_hash),
+            validators=validators,
             moved_to=fetched.moved_to,
             items_seen=len(parsed.items),
             new_items=counts.new,
@@ -810,9 +839,17 @@ def _parse_pool(feeds: int) -> Iterator[Executor]:
         # forkserver: a clean process to fork workers from, not this threaded one.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["digest.parse"])
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_yield_to_the_fetcher
+        )
     with pool:
         yield pool
+
+
+def _yield_to_the_fetcher() -> None:
+    """Parse at a lower priority: a parser kept waiting costs nothing, while an
+    event loop kept waiting delays every download in flight behind it."""
+    os.nice(10)
 
 
 def open_digest(config: Config) -> Digest:

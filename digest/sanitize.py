@@ -69,6 +69,8 @@ def html_to_text(fragment: str) -> str:
     Paragraphs become single newlines; the result holds no markup at all, so it
     is safe anywhere once the template escapes it as text.
     """
+    if "<" not in fragment and "&" not in fragment:
+        return tidy_text(fragment)  # no markup, no entities: already text
     # nh3 first, so that the text extractor only ever sees well-formed markup.
     extractor = _TextExtractor()
     extractor.feed(nh3.clean(fragment, tags=set(ALLOWED_TAGS | _BLOCKS)))

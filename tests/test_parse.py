@@ -90,6 +90,29 @@ def test_relative_links_resolve_against_the_feed_url() -> None:
     )
 
 
+def test_an_entry_without_a_link_is_dropped_not_given_the_feed_address() -> None:
+    rss = (
+        b'<rss version="2.0"><channel><title>T</title>'
+        b"<item><title>No link</title></item>"
+        b"<item><title>Linked</title><link>/a</link></item></channel></rss>"
+    )
+    feed = parse_bytes(rss, url="https://n.example/feed")
+    assert [item.title for item in feed.items] == ["Linked"]
+
+
+def test_xml_base_applies_only_inside_the_element_that_sets_it() -> None:
+    rss = (
+        b'<rss version="2.0"><channel><title>T</title>'
+        b'<item xml:base="https://mirror.example/first/"><title>A</title><link>a</link></item>'
+        b"<item><title>B</title><link>b</link></item></channel></rss>"
+    )
+    feed = parse_bytes(rss, url="https://n.example/feeds/main")
+    assert [item.url for item in feed.items] == [
+        "https://mirror.example/first/a",
+        "https://n.example/feeds/b",
+    ]
+
+
 REAL_FEEDS = ["rss-parser", "node-feedparser"]
 
 

@@ -76,6 +76,23 @@ def test_same_guid_in_a_feed_is_one_item(fresh_store: Store) -> None:
     assert fresh_store.count_items() == 1
 
 
+def test_an_entry_listed_twice_in_one_fetch_is_one_item(fresh_store: Store) -> None:
+    counts = upsert(
+        fresh_store,
+        FEED_A,
+        parsed("g1", "https://a.example/1", title="First wording"),
+        parsed("g2", "https://a.example/2"),
+        parsed("g1", "https://a.example/1", title="Second wording"),
+        parsed("g3", "https://a.example/2?utm_source=x"),  # same link, another GUID
+    )
+    # The repeated link takes the later GUID: the GUID follows the feed.
+    assert (counts.new, counts.updated, counts.unchanged) == (2, 2, 0)
+    assert {item.title for item in fresh_store.items()} == {
+        "Second wording",
+        "Union leader jailed",
+    }
+
+
 def test_same_link_across_feeds_is_one_item(fresh_store: Store) -> None:
     upsert(fresh_store, FEED_A, parsed("a-1", "https://a.example/story"))
     counts = upsert(

@@ -41,7 +41,11 @@ def open_store(path: str | Path) -> Store:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+        # check_same_thread off: `update` writes from a thread of its own while
+        # the event loop waits, never at the same time as another thread.
+        connection = sqlite3.connect(
+            path, isolation_level=None, timeout=30, check_same_thread=False
+        )
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(str(path), f"cannot open database: {exc}") from exc
     try:

