@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
 from .config import find_config_path, load_config
 from .core import Digest, classify_lines, explain_text, load_taxonomy, open_digest
 from .errors import ConfigError, DigestError
@@ -92,7 +91,7 @@ def group_options(group: F) -> F:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="digest")
+@click.version_option(package_name="press-digest", prog_name="digest")
 def cli() -> None:
     """press-digest: pull news feeds, file stories under repression topics,
     and build an email digest for journalists, diplomats and supporters."""
