@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digest.classify import Classifier  # noqa: E402
+from digest.classify import Classifier, detect_language  # noqa: E402
 from digest.core import load_taxonomy  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "classify_eval.jsonl"
@@ -88,6 +88,15 @@ def main() -> None:
         share = sum(t == g for t, g in pairs) / len(pairs)
         target = "  (target >= 0.80)" if lang in ("fr", "km") else ""
         print(f"  accuracy, {lang}:        {share:.3f}  ({len(pairs)} items){target}")
+    detected = Counter(
+        "right" if found == item.get("lang") else "undecided" if found is None else "wrong"
+        for item in chosen
+        for found in [detect_language(f"{item['title']} {item['summary']}")]
+    )
+    print(
+        f"language told from the text alone: {detected['right']} right, "
+        f"{detected['undecided']} undecided, {detected['wrong']} wrong"
+    )
     if args.misses:
         print("\nfiled wrongly:")
         for item_id, expected, got, title in misses:

@@ -5,7 +5,10 @@ evidence lists every phrase that matched, with its topic, weight and field.
 Phrases are matched on normalised text: case-folded, Latin accents dropped,
 French elisions split ("l'arrestation" → "arrestation"), a light suffix
 stemmer for English and French word forms; Khmer, written without spaces
-between words, is matched as a normalised substring.
+between words, is matched as a normalised substring. A phrase just after a
+negation ("not", "pas", "មិន") is not evidence, and a phrase inside a longer
+matched phrase of the same topic does not count twice. `detect_language`
+tells Khmer, French and English apart for text whose language nobody declared.
 """
 
 from __future__ import annotations
@@ -40,6 +43,41 @@ def is_khmer(text: str) -> bool:
     return any("\u1780" <= char <= "\u17ff" for char in text)
 
 
+# Short words that are common in one language and rare in the other; enough
+# to tell a French headline from an English one without a model.
+_FRENCH_WORDS = frozenset(
+    "le la les des du au aux une et est sont dans pour par sur avec contre selon apres "
+    "qui que ont ete son ses leur deux trois un il elle ce cette pas de ne aucune".split()
+)
+_ENGLISH_WORDS = frozenset(
+    "the a an of and is are was were in on for by with against after who that has have "
+    "been his her their two three to as at from than this last any more says said".split()
+)
+
+
+def detect_language(text: str) -> str | None:
+    """'km', 'fr' or 'en' for text whose language nobody declared, else None.
+
+    Khmer is told by its script; French from English by counting each
+    language's commonest short words. Text in another script, or too short
+    to tell, gives None rather than a guess.
+    """
+    letters = [char for char in text if char.isalpha()]
+    if not letters:
+        return None
+    khmer = sum("\u1780" <= char <= "\u17ff" for char in letters)
+    if khmer >= len(letters) / 3:
+        return "km"
+    if sum(char.isascii() or "\u00c0" <= char <= "\u017f" for char in letters) < len(letters) / 2:
+        return None  # another script: neither of our Latin-script languages
+    words = _WORD.findall(normalise(text))
+    french = sum(word in _FRENCH_WORDS for word in words)
+    english = sum(word in _ENGLISH_WORDS for word in words)
+    if french == english:
+        return None
+    return "fr" if french > english else "en"
+
+
 def normalise(text: str) -> str:
     """Case-fold, drop Latin accents and zero-width marks, split French elisions."""
     if text.isascii():  # most English text: nothing to decompose, a tenth of the time
@@ -69,6 +107,30 @@ def stem(word: str) -> str:
 
 def _stems(text: str) -> tuple[str, ...]:
     return tuple(stem(word) for word in _WORD.findall(text))
+
+
+# A phrase within two words after one of these is denied, not reported: "was
+# not arrested", "n'a pas été arrêté", "released without charge". Normalised
+# forms (no accents; "n't" leaves "didn" and "t").
+_NEGATIONS = frozenset(
+    """
+    not no never without nor neither didn doesn don isn wasn weren hasn haven hadn
+    ne pas jamais sans aucun aucune ni
+    """.split()
+)
+NEGATION_WINDOW = 2
+# Khmer negation ("not", "not yet", "without") in the characters just before a phrase.
+_KHMER_NEGATIONS = ("មិន", "គ្មាន", "ពុំ", "អត់")
+KHMER_NEGATION_WINDOW = 12
+
+
+def _negated(words: Sequence[str], index: int) -> bool:
+    return any(word in _NEGATIONS for word in words[max(0, index - NEGATION_WINDOW) : index])
+
+
+def _khmer_negated(text: str, start: int) -> bool:
+    before = text[max(0, start - KHMER_NEGATION_WINDOW) : start]
+    return any(negation in before for negation in _KHMER_NEGATIONS)
 
 
 @dataclass(frozen=True)
@@ -139,16 +201,27 @@ class Classifier:
         return self._decide((*found.values(), *extra))
 
     def _matches(self, text: str) -> list[_Pattern]:
-        matched: list[_Pattern] = []
-        stems = _stems(text)
+        found: list[tuple[_Pattern, int, int]] = []  # pattern, start, end
+        words = _WORD.findall(text)
+        stems = tuple(stem(word) for word in words)
         for index, first in enumerate(stems):
             for pattern in self._by_first_stem.get(first, ()):
-                if stems[index : index + len(pattern.stems)] == pattern.stems:
-                    matched.append(pattern)
+                end = index + len(pattern.stems)
+                if stems[index:end] == pattern.stems and not _negated(words, index):
+                    found.append((pattern, index, end))
         if self._substrings and is_khmer(text):
+            # Khmer positions count characters, words' count words: the two
+            # never meet, so they are kept apart by an offset.
             squeezed = text.replace(" ", "")
-            matched.extend(p for p in self._substrings if p.needle in squeezed)
-        return matched
+            offset = len(stems) + 1
+            for pattern in self._substrings:
+                start = squeezed.find(pattern.needle)
+                if start >= 0 and not _khmer_negated(squeezed, start):
+                    end = start + len(pattern.needle)
+                    found.append((pattern, offset + start, offset + end))
+        return [
+            pattern for pattern, start, end in found if not _inside(found, pattern, start, end)
+        ]
 
     def _decide(self, evidence: tuple[Evidence, ...]) -> Classification:
         scores: dict[str, float] = {}
@@ -171,6 +244,21 @@ class Classifier:
             scores=tuple(sorted(scores.items(), key=lambda pair: -pair[1])),
             evidence=tuple(e for e in evidence if e.topic in topics or primary is None),
         )
+
+
+def _inside(
+    found: list[tuple[_Pattern, int, int]], pattern: _Pattern, start: int, end: int
+) -> bool:
+    """Whether a longer phrase of the same topic matched around this one: the
+    longer phrase's weight already says it ("ជាប់ពន្ធនាគារ" holds "ពន្ធនាគារ",
+    "opposition leader" holds "opposition"), so the shorter does not add to it."""
+    return any(
+        other.topic == pattern.topic
+        and other_start <= start
+        and end <= other_end
+        and (other_end - other_start) > (end - start)
+        for other, other_start, other_end in found
+    )
 
 
 def confidence(score: float, threshold: float) -> float:

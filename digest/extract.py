@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import trafilatura
 
-from .classify import is_khmer
+from .classify import detect_language
 from .sanitize import html_to_line, tidy_text
 
 SUMMARY_LIMIT = 400
@@ -51,7 +51,7 @@ def page_metadata(content: bytes, url: str) -> PageMetadata:
         summary=summary,
         publisher=html_to_line(getattr(document, "sitename", None) or "") or _host(url),
         published=_date(getattr(document, "date", None)),
-        lang=_declared_lang(content) or ("km" if is_khmer(title + summary) else None),
+        lang=_declared_lang(content) or detect_language(f"{title} {summary}"),
     )
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from .classify import detect_language
 from .errors import FeedError
 from .sanitize import html_to_line, html_to_text
 from .types import FeedSource, FetchResult, ParsedFeed, ParsedItem
@@ -90,7 +91,11 @@ def _parse_entry(entry: dict[str, Any], feed_lang: str | None, base: str) -> Par
     updated = _datetime(dict.get(entry, "updated_parsed"))
     published = _datetime(dict.get(entry, "published_parsed")) or updated
     title_detail = entry.get("title_detail") or {}
-    lang = _lang(title_detail.get("language")) or feed_lang
+    # Declared by the entry or the feed (or set in our feed list), else told
+    # from the text itself.
+    lang = (
+        _lang(title_detail.get("language")) or feed_lang or detect_language(f"{title} {summary}")
+    )
     return ParsedItem(
         guid=str(entry.get("id") or "").strip() or _fallback_guid(url, title, published),
         url=url,

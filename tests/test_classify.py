@@ -6,7 +6,7 @@ from importlib import resources
 
 import pytest
 
-from digest.classify import Classifier, normalise, parse_taxonomy
+from digest.classify import Classifier, detect_language, normalise, parse_taxonomy
 from digest.errors import ConfigError
 
 TAXONOMY = parse_taxonomy(
@@ -87,3 +87,42 @@ def test_negative_phrases_must_weigh_below_zero() -> None:
     text = '[[topics]]\nid = "x"\nlabel = "X"\ndefinition = "d"\n[topics.negative]\n"war" = 1\n'
     with pytest.raises(ConfigError, match="must be below 0"):
         parse_taxonomy(text, "mine.toml")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Opposition activist was not jailed, police say",
+        "Le militant n'a pas été emprisonné",
+        "សកម្មជនមិនត្រូវបានជាប់ពន្ធនាគារទេ",
+    ],
+)
+def test_a_denied_phrase_is_not_evidence(title: str) -> None:
+    terms = {e.term for e in CLASSIFIER.classify(title, "").evidence}
+    assert not terms & {"jailed", "emprisonne", "ជាប់ពន្ធនាគារ"}
+    affirmed = title.replace(" not", "").replace(" pas", "").replace("មិន", "")
+    affirmed_terms = {e.term for e in CLASSIFIER.classify(affirmed, "").evidence}
+    assert affirmed_terms & {"jailed", "emprisonne", "ជាប់ពន្ធនាគារ"}
+
+
+def test_a_shorter_phrase_inside_a_longer_one_does_not_count_again() -> None:
+    result = CLASSIFIER.classify("សកម្មជនជាប់ពន្ធនាគារ", "")
+    terms = [e.term for e in result.evidence if e.topic == "political-prisoners"]
+    assert "ជាប់ពន្ធនាគារ" in terms and "ពន្ធនាគារ" not in terms
+    english = CLASSIFIER.classify("Opposition leader arrested", "")
+    opposition = [e.term for e in english.evidence if e.topic == "opposition-crackdown"]
+    assert opposition == ["opposition leader"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Union leader jailed after the strike at a garment factory", "en"),
+        ("Un syndicaliste emprisonné après la grève dans une usine", "fr"),
+        ("សកម្មជនត្រូវបានចាប់ខ្លួន", "km"),
+        ("Путин подписал закон", None),  # another script: no guess
+        ("Hun Sen", None),  # too little to tell
+    ],
+)
+def test_the_language_is_told_from_the_text(text: str, lang: str | None) -> None:
+    assert detect_language(text) == lang

@@ -113,6 +113,19 @@ def test_xml_base_applies_only_inside_the_element_that_sets_it() -> None:
     ]
 
 
+def test_an_undeclared_language_is_told_from_the_text() -> None:
+    rss = (
+        '<rss version="2.0"><channel><title>T</title>'
+        "<item><title>Un syndicaliste emprisonné après la grève</title><link>/a</link>"
+        "<description>Il est détenu depuis lundi dans la prison de la ville.</description></item>"
+        "<item><title>សកម្មជនត្រូវបានចាប់ខ្លួន</title><link>/b</link></item>"
+        "</channel></rss>"
+    ).encode()
+    assert [item.lang for item in parse_bytes(rss).items] == ["fr", "km"]
+    declared = rss.replace(b"<channel>", b"<channel><language>en-GB</language>")
+    assert [item.lang for item in parse_bytes(declared).items] == ["en", "en"]
+
+
 REAL_FEEDS = ["rss-parser", "node-feedparser"]
 
 
