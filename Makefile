@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= digest.example.toml
 
-.PHONY: run test lint system-packages bench bench-classify bench-render bench-send bench-ingest clean
+.PHONY: run test lint system-packages bench bench-classify bench-khmer bench-render bench-send bench-ingest clean
 
 # The stamp files make a second `make run` skip the install when
 # pyproject.toml has not changed (the package is installed in editable mode,
@@ -57,6 +57,11 @@ bench: $(VENV)/.installed-test
 # Per-topic precision/recall/F1 on the held-out part of our labelled set.
 bench-classify: $(VENV)/.installed-test
 	$(BIN)/python bench/classify_eval.py
+
+# Khmer phrases as substrings (what we do) against whole words (khmer-nltk).
+bench-khmer: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,khmer]'
+	$(BIN)/python bench/khmer_matching.py
 
 bench-render: $(VENV)/.installed-test
 	$(BIN)/python bench/render.py

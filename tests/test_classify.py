@@ -126,3 +126,23 @@ def test_a_shorter_phrase_inside_a_longer_one_does_not_count_again() -> None:
 )
 def test_the_language_is_told_from_the_text(text: str, lang: str | None) -> None:
     assert detect_language(text) == lang
+
+
+def _longest_words_first(text: str) -> list[str]:
+    """A toy Khmer segmenter for the test: greedy longest match over a few words."""
+    vocabulary = sorted(["ក្រសួង", "វាយតម្លៃ", "វាយ", "ដំ", "ស្រូវ", "ប៉ូលិស"], key=len, reverse=True)
+    words, rest = [], text
+    while rest:
+        word = next((w for w in vocabulary if rest.startswith(w)), rest[0])
+        words.append(word)
+        rest = rest[len(word) :]
+    return words
+
+
+def test_with_a_segmenter_khmer_phrases_match_whole_words_only() -> None:
+    assessing = "ក្រសួងវាយតម្លៃស្រូវ"  # "the ministry assesses rice": no beating in it
+    by_word = Classifier(TAXONOMY, segmenter=_longest_words_first)
+    assert "វាយ" not in {e.term for e in by_word.classify(assessing, "").evidence}
+    assert by_word.classify(assessing, "").primary is None
+    beating = by_word.classify("ប៉ូលិសវាយដំ", "")
+    assert beating.primary == "violence-torture"
