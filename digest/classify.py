@@ -55,6 +55,9 @@ _ENGLISH_WORDS = frozenset(
 )
 
 
+DETECT_SAMPLE = 300
+
+
 def detect_language(text: str) -> str | None:
     """'km', 'fr' or 'en' for text whose language nobody declared, else None.
 
@@ -62,15 +65,16 @@ def detect_language(text: str) -> str | None:
     language's commonest short words. Text in another script, or too short
     to tell, gives None rather than a guess.
     """
-    letters = [char for char in text if char.isalpha()]
-    if not letters:
-        return None
-    khmer = sum("\u1780" <= char <= "\u17ff" for char in letters)
-    if khmer >= len(letters) / 3:
-        return "km"
-    if sum(char.isascii() or "\u00c0" <= char <= "\u017f" for char in letters) < len(letters) / 2:
-        return None  # another script: neither of our Latin-script languages
-    words = _WORD.findall(normalise(text))
+    sample = text[:DETECT_SAMPLE]  # a headline and a sentence or two tell enough
+    if not sample.isascii():  # ASCII is neither Khmer nor another script
+        letters = [char for char in sample if char.isalpha()]
+        khmer = sum("\u1780" <= char <= "\u17ff" for char in letters)
+        if letters and khmer >= len(letters) / 3:
+            return "km"
+        latin = sum(char.isascii() or "\u00c0" <= char <= "\u017f" for char in letters)
+        if latin < len(letters) / 2:
+            return None  # another script: neither of our Latin-script languages
+    words = _WORD.findall(normalise(sample))
     french = sum(word in _FRENCH_WORDS for word in words)
     english = sum(word in _ENGLISH_WORDS for word in words)
     if french == english:

@@ -33,6 +33,11 @@ def test_bundled_taxonomy_has_the_thirteen_topics() -> None:
     [
         ("Opposition activist jailed for a Facebook post", "", "political-prisoners"),
         ("Un syndicaliste emprisonné après la grève", "", "labour-rights"),
+        (
+            "Un militant arrêté à Phnom Penh",
+            "Il a été placé en détention provisoire pour un message sur Facebook.",
+            "political-prisoners",
+        ),
         ("សកម្មជនត្រូវបានចាប់ខ្លួន ហើយជាប់ពន្ធនាគារ", "", "political-prisoners"),
         (
             "Newspaper closed after reporting on logging",
