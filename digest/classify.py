@@ -39,8 +39,12 @@ _SUFFIXES = (
 _MIN_STEM = 4
 
 
+def _is_khmer_letter(char: str) -> bool:
+    return "\u1780" <= char <= "\u17ff"
+
+
 def is_khmer(text: str) -> bool:
-    return any("\u1780" <= char <= "\u17ff" for char in text)
+    return any(map(_is_khmer_letter, text))
 
 
 # Short words that are common in one language and rare in the other; enough
@@ -68,7 +72,7 @@ def detect_language(text: str) -> str | None:
     sample = text[:DETECT_SAMPLE]  # a headline and a sentence or two tell enough
     if not sample.isascii():  # ASCII is neither Khmer nor another script
         letters = [char for char in sample if char.isalpha()]
-        khmer = sum("\u1780" <= char <= "\u17ff" for char in letters)
+        khmer = sum(map(_is_khmer_letter, letters))
         if letters and khmer >= len(letters) / 3:
             return "km"
         latin = sum(char.isascii() or "\u00c0" <= char <= "\u017f" for char in letters)

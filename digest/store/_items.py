@@ -35,14 +35,15 @@ class ItemTable(SourceTable):
             source_id = self.source_id(db, source)
             known = _KnownItems(db, source_id, items)
             for parsed, canonical in items:
-                row = known.match(parsed, canonical)
+                fields = _feed_fields(parsed)  # once: matching, comparing and storing read it
+                row = known.match(fields, canonical)
                 if row is None:
                     item_id = _insert_item(db, source_id, parsed, canonical, now)
-                    known.add((item_id, source_id, *_feed_fields(parsed), 0, canonical))
+                    known.add((item_id, source_id, *fields, 0, canonical))
                     new += 1
-                elif row[1] == source_id and not row[9] and _changed(row, parsed):
-                    _update_item(db, int(str(row[0])), parsed, canonical, now)
-                    known.replace(row, parsed, canonical)
+                elif row[1] == source_id and not row[9] and tuple(row[2:9]) != fields:
+                    _update_item(db, int(str(row[0])), fields, canonical, now)
+                    known.replace(row, fields, canonical)
                     updated += 1
                 else:
                     unchanged += 1
@@ -156,6 +157,8 @@ _LOOKUP_CHUNK = 500
 
 
 _Row = tuple[object, ...]
+# guid, url, title, summary, author, lang, published_at (see _feed_fields)
+_Fields = tuple[str | None, ...]
 _Key = TypeVar("_Key")
 
 
@@ -197,20 +200,21 @@ class _KnownItems:
             if row[8] is not None:  # no date, no match by title and date
                 self._by_title_date.setdefault((row[4], row[8]), row)
 
-    def match(self, parsed: ParsedItem, canonical: str) -> _Row | None:
-        found = self._by_guid.get(parsed.guid) or self._by_url.get(canonical)
-        if found is None and parsed.published is not None:
-            found = self._by_title_date.get((parsed.title, iso(parsed.published)))
+    def match(self, fields: _Fields, canonical: str) -> _Row | None:
+        guid, title, published = fields[0], fields[2], fields[6]
+        found = self._by_guid.get(guid) or self._by_url.get(canonical)
+        if found is None and published is not None:
+            found = self._by_title_date.get((title, published))
         return found
 
-    def replace(self, row: _Row, parsed: ParsedItem, canonical: str) -> None:
+    def replace(self, row: _Row, fields: _Fields, canonical: str) -> None:
         """Follow an update made by _update_item, canonical URL rule included."""
         _forget(self._by_guid, row[2], row)
         _forget(self._by_url, row[10], row)
         _forget(self._by_title_date, (row[4], row[8]), row)
         holder = self._by_url.get(canonical)
         kept = row[10] if holder is not None and holder[0] != row[0] else canonical
-        self.add((row[0], row[1], *_feed_fields(parsed), row[9], kept))
+        self.add((row[0], row[1], *fields, row[9], kept))
 
 
 def _forget(index: dict[_Key, _Row], key: _Key, row: _Row) -> None:
@@ -245,7 +249,7 @@ def _insert_item(
 
 
 def _update_item(
-    db: sqlite3.Connection, item_id: int, parsed: ParsedItem, canonical: str, now: datetime
+    db: sqlite3.Connection, item_id: int, fields: _Fields, canonical: str, now: datetime
 ) -> None:
     # The GUID follows the feed (so a feed that rewrote its GUIDs matches by
     # GUID again next time). If the feed moved this item onto a link another
@@ -260,12 +264,12 @@ def _update_item(
                 THEN canonical_url ELSE ? END
         WHERE id = ?
         """,
-        (*_feed_fields(parsed), iso(now), canonical, canonical, item_id),
+        (*fields, iso(now), canonical, canonical, item_id),
     )
 
 
-def _feed_fields(parsed: ParsedItem) -> tuple[str | None, ...]:
-    """What a feed says about an item, in the order _MATCH reads it back."""
+def _feed_fields(parsed: ParsedItem) -> _Fields:
+    """What a feed says about an item, in the order _KNOWN_COLUMNS reads it back."""
     return (
         parsed.guid,
         parsed.url,
@@ -275,10 +279,6 @@ def _feed_fields(parsed: ParsedItem) -> tuple[str | None, ...]:
         parsed.lang,
         iso(parsed.published),
     )
-
-
-def _changed(row: tuple[object, ...], parsed: ParsedItem) -> bool:
-    return tuple(row[2:9]) != _feed_fields(parsed)
 
 
 def _item(row: tuple[object, ...]) -> Item:
