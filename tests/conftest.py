@@ -120,7 +120,7 @@ class FeedServer:
     base: str
     routes: dict[str, list[Route]]
     seen: list[Seen]
-    busy: dict[str, int] = field(default_factory=lambda: {"now": 0, "most": 0})
+    busy: dict[str, int] = field(default_factory=lambda: {"now": 0, "most": 0, "connections": 0})
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
@@ -155,10 +155,18 @@ class _ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
 def feed_server() -> Iterator[FeedServer]:
     routes: dict[str, list[Route]] = {}
     seen: list[Seen] = []
-    busy = {"now": 0, "most": 0}
+    busy = {"now": 0, "most": 0, "connections": 0}
     lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
+        # HTTP/1.1 keeps connections open between requests, as servers do.
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            with lock:
+                busy["connections"] += 1
+
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             with lock:
                 seen.append(Seen(self.path, dict(self.headers.items()), time.monotonic()))
@@ -197,7 +205,10 @@ def feed_server() -> Iterator[FeedServer]:
                 self.send_header("ETag", route.etag)
             if route.last_modified:
                 self.send_header("Last-Modified", route.last_modified)
-            if not route.stream:
+            if route.stream:
+                self.close_connection = True  # the end of the body is the end of the connection
+                self.send_header("Connection", "close")
+            else:
                 self.send_header("Content-Length", str(len(route.body)))
             self.end_headers()
             step = max(1, len(route.body) // route.chunks)

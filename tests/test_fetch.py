@@ -237,6 +237,25 @@ def test_no_more_than_per_host_requests_at_once(feed_server: FeedServer) -> None
     assert feed_server.busy["most"] == 2
 
 
+@pytest.mark.parametrize("answer", ["200", "304", "redirect"])
+def test_feeds_on_one_host_share_its_connections(feed_server: FeedServer, answer: str) -> None:
+    """A publisher's twelve section feeds cost two connections, not twelve
+    handshakes, whether they answer with the feed, a 304 or a redirect."""
+    urls = []
+    for n in range(12):
+        url = feed_server.add(f"/section{n}.xml", SAMPLE, etag='"v1"')
+        if answer == "redirect":
+            url = feed_server.add(f"/old{n}.xml", b"moved", status=301, headers={"Location": url})
+        urls.append(url)
+    etag = {"etag": '"v1"'} if answer == "304" else {}
+    results = fetch_all(urls, dataclasses.replace(FAST, per_host=2), **etag)
+    assert all(isinstance(result, FetchResult) for result in results)
+    assert {result.status for result in results if isinstance(result, FetchResult)} == {
+        304 if answer == "304" else 200
+    }
+    assert feed_server.busy["connections"] == 2
+
+
 def test_the_same_feed_is_fetched_once_per_run(feed_server: FeedServer) -> None:
     url = feed_server.add("/twice.xml", SAMPLE, delay=0.1)
     results = fetch_all([url, url])
