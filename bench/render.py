@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from mjml import mjml2html  # noqa: E402
 
 from digest.core import bundled_templates_dir  # noqa: E402
-from digest.render import compose_message, email_sources, render_edition  # noqa: E402
+from digest.render import compose_message, email_sources, message_body, render_edition  # noqa: E402
 from digest.types import Logo, Sender, Theme  # noqa: E402
 from tests.editions import LOGO_PNG, MAILING, NOW, big_edition  # noqa: E402
 
@@ -59,8 +59,8 @@ def main() -> None:
 
     def whole_send() -> bytes:
         rendered = render()
-        message = compose_message(
-            rendered,
+        return compose_message(
+            message_body(rendered),
             sender=sender,
             to="reader@example.org",
             date=NOW,
@@ -68,7 +68,6 @@ def main() -> None:
             mailing=MAILING,
             list_name="Press Office",
         )
-        return message.as_bytes()
 
     sources = run_templates()
     html = render().html

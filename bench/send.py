@@ -23,7 +23,6 @@ import sys
 import tempfile
 import time
 import warnings
-from email.message import Message
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from digest import load_config, open_digest  # noqa: E402
 from digest.config import SmtpSettings  # noqa: E402
 from digest.core import bundled_templates_dir  # noqa: E402
-from digest.render import compose_message, render_edition  # noqa: E402
+from digest.render import compose_message, message_body, render_edition  # noqa: E402
 from digest.send import SmtpMailer  # noqa: E402
 from digest.types import Sender, Theme  # noqa: E402
 from tests.conftest import SAMPLE_OPML, write_config  # noqa: E402
@@ -62,9 +61,10 @@ def main() -> None:
         theme=Theme(),
         mailing=MAILING,
     )
+    body = message_body(rendered)
     messages = [
         compose_message(
-            rendered,
+            body,
             sender=SENDER,
             to=address,
             date=NOW,
@@ -75,7 +75,7 @@ def main() -> None:
         for n, address in enumerate(RECIPIENTS)
     ]
     count = len(RECIPIENTS)
-    size = len(messages[0].as_bytes()) / 1000
+    size = len(messages[0]) / 1000
     print(f"{count} messages of {size:.0f} KB each to aiosmtpd on loopback")
     with tempfile.TemporaryDirectory() as folder:
         context, ca_file = certificates(Path(folder))
@@ -94,9 +94,7 @@ def main() -> None:
             compare(SmtpSettings(host="127.0.0.1", port=port, security="none"), None, messages)
 
 
-def compare(
-    settings: SmtpSettings, login: tuple[str, str] | None, messages: list[Message]
-) -> None:
+def compare(settings: SmtpSettings, login: tuple[str, str] | None, messages: list[bytes]) -> None:
     def reused() -> None:
         with SmtpMailer(settings, login) as mailer:
             for address, message in zip(RECIPIENTS, messages, strict=True):

@@ -38,7 +38,7 @@ from .files import write_atomically
 from .health import flag_feeds
 from .outbox import SendingMixin
 from .parse import parse_feed
-from .render import compose_message, render_edition, render_index
+from .render import compose_message, message_body, render_edition, render_index
 from .select import arrange_topics, plan_edition
 from .sources import add_outline, opml_document, parse_opml, remove_outline, resolve_location
 from .store import Store, open_store
@@ -671,7 +671,7 @@ class Digest(SendingMixin):
         folder = output / edition.slug
         domain = sender.domain
         message = compose_message(
-            rendered,
+            message_body(rendered),
             sender=sender,
             to=sender.address,
             date=edition.created,
@@ -683,7 +683,7 @@ class Digest(SendingMixin):
         files = {
             "email.html": rendered.html.encode("utf-8"),
             "email.txt": rendered.text.encode("utf-8"),
-            "email.eml": message.as_bytes(),
+            "email.eml": message,
             "edition.json": edition_json(edition, rendered, feeds).encode("utf-8"),
             "index.html": web.html.encode("utf-8"),
         }

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
-from email.message import EmailMessage, Message
+from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +34,7 @@ from .delivery import (
 )
 from .errors import ConfigError, DigestError
 from .files import write_atomically
-from .render import compose_message
+from .render import MessageBody, compose_message, message_body
 from .schedule import crontab_line, due_slot, next_runs, systemd_units
 from .send import SmtpMailer, SmtpUnavailable
 from .store import OWED, Store
@@ -234,10 +234,11 @@ class SendingMixin:
         owed = [d for d in self.store.deliveries(slug, OWED) if d.address in active]
         batch = owed[: self.config.send.max_recipients]
         stopped = ""
+        body = message_body(frozen.rendered)
         with self._mailer() as mailer:
             try:
                 for delivery in batch:
-                    self._deliver_one(mailer, frozen, active[delivery.address], delivery)
+                    self._deliver_one(mailer, frozen, body, active[delivery.address], delivery)
             except SmtpUnavailable as exc:
                 stopped = str(exc)
         report = replace(
@@ -249,12 +250,17 @@ class SendingMixin:
         return report
 
     def _deliver_one(
-        self, mailer: SmtpMailer, frozen: FrozenEdition, recipient: Recipient, delivery: Delivery
+        self,
+        mailer: SmtpMailer,
+        frozen: FrozenEdition,
+        body: MessageBody,
+        recipient: Recipient,
+        delivery: Delivery,
     ) -> None:
         """Mark sending, offer the message, record the answer; retry what is
         temporary. A run killed between the server's "250" and our record
         leaves "sending": the next run sends again, with the same Message-ID."""
-        message = self._message_for(frozen, recipient, delivery.message_id)
+        message = self._message_for(frozen, body, recipient, delivery.message_id)
         settings = self.config.send
         for attempt in range(settings.retries + 1):
             self.store.mark(frozen.slug, recipient.address, "sending", self._now())
@@ -280,12 +286,14 @@ class SendingMixin:
             if attempt < settings.retries:
                 self._sleep(settings.backoff * 2**attempt)
 
-    def _message_for(self, frozen: FrozenEdition, recipient: Recipient, msgid: str) -> Message:
+    def _message_for(
+        self, frozen: FrozenEdition, body: MessageBody, recipient: Recipient, msgid: str
+    ) -> bytes:
         mailing = personal_mailing(
             self.mailing_list(), recipient.address, os.environ.get(self._secret_variable())
         )
-        message = compose_message(
-            frozen.rendered,
+        return compose_message(
+            body,
             sender=self._sender(),
             to=formataddr((recipient.name, recipient.address)),
             date=frozen.frozen,
@@ -293,7 +301,6 @@ class SendingMixin:
             mailing=mailing,
             list_name=self.config.digest.organisation,
         )
-        return message
 
     def _secret_variable(self) -> str:
         variable = self.config.list.unsubscribe_secret_env
@@ -345,7 +352,8 @@ class SendingMixin:
         domain = self._sender().domain
         if test_to is not None:
             recipient = Recipient(normalise_address(test_to))
-            message = self._message_for(frozen, recipient, make_msgid("test", domain))
+            body = message_body(frozen.rendered)
+            message = self._message_for(frozen, body, recipient, make_msgid("test", domain))
             with self._mailer() as mailer:
                 answer = mailer.send(self._sender().address, recipient.address, message)
             outcome: SendOutcome = "test" if answer.accepted else "partial"
@@ -359,10 +367,12 @@ class SendingMixin:
             self.import_recipients(self.config.paths.recipients)
         outbox = self.config.paths.output / frozen.slug / "outbox"
         files = []
+        body = message_body(frozen.rendered)
         for recipient in self.store.recipients()[: self.config.send.max_recipients]:
             path = outbox / f"{recipient.address}.eml"
             msgid = message_id(frozen.slug, recipient.address, domain)
-            write_atomically(path, self._message_for(frozen, recipient, msgid).as_bytes())
+            # Byte for byte what would go out, CRLF line ends included.
+            write_atomically(path, self._message_for(frozen, body, recipient, msgid))
             files.append(str(path))
         return SendReport(
             "dry-run",

@@ -77,8 +77,9 @@ class SmtpMailer:
     ) -> None:
         self.close()
 
-    def send(self, sender: str, recipient: str, message: Message) -> SmtpResult:
-        """Offer one message for one recipient; return what the server said.
+    def send(self, sender: str, recipient: str, message: bytes | Message) -> SmtpResult:
+        """Offer one message (as SMTP carries it, or to be written so) for one
+        recipient; return what the server said.
 
         A refused recipient or message comes back as a result with the
         server's code; a dropped connection as a temporary 421. Only a
@@ -91,7 +92,8 @@ class SmtpMailer:
             if code == 250:
                 code, reply = smtp.rcpt(recipient)
             if code in (250, 251):
-                code, reply = smtp.data(wire_bytes(message))
+                data = message if isinstance(message, bytes) else wire_bytes(message)
+                code, reply = smtp.data(data)
             elif code >= 400:
                 smtp.rset()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:

@@ -15,7 +15,7 @@ import pytest
 
 from digest.core import bundled_templates_dir
 from digest.errors import RenderError
-from digest.render import compose_message, render_edition, wrap_text
+from digest.render import compose_message, message_body, render_edition, wrap_text
 from digest.select import arrange_topics, plan_edition
 from digest.theme import contrast_ratio
 from digest.types import Edition, Logo, MailingList, RenderedEdition, Sender, Theme
@@ -314,7 +314,7 @@ def test_an_edition_over_budget_is_reported() -> None:
 def message_for(mailing: MailingList, theme: Theme | None = None) -> EmailMessage:
     rendered = render(big_edition(8), theme=theme, mailing=mailing)
     message = compose_message(
-        rendered,
+        message_body(rendered),
         sender=SENDER,
         to="reader@example.org",
         date=NOW,
@@ -322,7 +322,7 @@ def message_for(mailing: MailingList, theme: Theme | None = None) -> EmailMessag
         mailing=mailing,
         list_name="Press Office",
     )
-    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    parsed = email.message_from_bytes(message, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return parsed
 
@@ -361,6 +361,41 @@ def test_the_logo_travels_inside_the_message() -> None:
     [image] = [part for part in parsed.walk() if part.get_content_type() == "image/png"]
     assert image["Content-ID"] == "<logo@press-digest>"
     assert image.get_payload(decode=True) == LOGO_PNG
+
+
+def test_recipients_differ_in_their_headers_and_share_the_frozen_body() -> None:
+    """The body is written once per edition, the same bytes for everyone and
+    for a send resumed later; only each reader's headers are their own."""
+    rendered = render(big_edition(8), theme=Theme(logo=LOGO), mailing=MAILING)
+
+    def message(to: str, body_from: RenderedEdition) -> bytes:
+        return compose_message(
+            message_body(body_from),
+            sender=SENDER,
+            to=to,
+            date=NOW,
+            message_id=f"<edition-1.{to}>",
+            mailing=MAILING,
+            list_name="Press Office",
+        )
+
+    first = message("ana@example.org", rendered)
+    second = message("ben@example.org", replace(rendered))  # built afresh, as a resumed run does
+    head_a, _, body_a = first.partition(b"\r\n\r\n")
+    head_b, _, body_b = second.partition(b"\r\n\r\n")
+    assert body_a == body_b
+    assert b"To: ana@example.org" in head_a and b"To: ben@example.org" in head_b
+    assert b"\n" not in first.replace(b"\r\n", b""), "CRLF line ends only, as SMTP wants"
+    # A well-formed message: the email package reads it and writes it back unchanged.
+    parsed = email.message_from_bytes(first)
+    assert parsed.as_bytes(policy=parsed.policy.clone(linesep="\r\n")) == first
+    assert [part.get_content_type() for part in parsed.walk()] == [
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+        "image/png",
+    ]
 
 
 # -- templates -------------------------------------------------------------------
