@@ -518,7 +518,7 @@ def _update_with_progress(digest: Digest) -> list[FeedUpdate]:
 
 
 class _ProgressBar:
-    """feeds ━━━━━━━━━╸━━━ 41/60 35 new items, 2 errors"""
+    """feeds ━━━━━━━━━╸━━━ 41/60 35 new items, 1 error"""
 
     def __init__(self) -> None:
         from rich.console import Console
@@ -549,8 +549,12 @@ class _ProgressBar:
             self._task,
             completed=done,
             total=total,
-            description=f"{self._new} new items, {self._failed} errors",
+            description=f"{_count(self._new, 'new item')}, {_count(self._failed, 'error')}",
         )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _report_one(result: FeedUpdate) -> None:

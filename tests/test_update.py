@@ -6,7 +6,14 @@ ones were stored all the same.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -325,3 +332,50 @@ def test_the_edition_report_names_feeds_that_need_attention(
             "notes": ["failed 2 runs in a row: HTTP 404 Not Found"],
         }
     ]
+
+
+def on_a_terminal(command: list[str], cwd: Path) -> str:
+    """Run `command` with a pseudo-terminal of 100 columns as its stdout and
+    stderr, as an editor would at a shell; everything it drew, escapes and all."""
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI", "TERM")}
+    process = subprocess.Popen(
+        command, stdout=terminal, stderr=terminal, cwd=cwd, env={**env, "TERM": "xterm-256color"}
+    )
+    os.close(terminal)
+    drawn = bytearray()
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: the program has exited and closed the terminal
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(controller)
+    assert process.wait(timeout=60) in (0, 1)
+    return drawn.decode("utf-8", "replace")
+
+
+def test_update_draws_a_progress_bar_on_a_terminal_and_prints_lines_for_cron(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    urls = {f"outlet-{n}": feed_server.add(f"/f{n}.xml", SAMPLE_RSS, delay=0.4) for n in range(4)}
+    urls["missing"] = feed_server.url("/missing.xml")
+    config = write_config(tmp_path, opml_for(tmp_path, urls), FAST_FETCH)
+    update = [sys.executable, "-m", "digest", "update", "--config", str(config)]
+
+    drawn = on_a_terminal(update, tmp_path)
+    assert "━" in drawn and "/5" in drawn, "a bar with feeds done out of five"
+    assert "new items" in drawn and "1 error" in drawn and "1 errors" not in drawn
+    assert "✗ missing: HTTP 404" in drawn, "failures are still named, after the bar"
+    assert "✓ outlet-0" not in drawn, "no line per good feed on a terminal"
+    assert "5 feeds: 4 ok, 1 failed;" in drawn
+
+    # From cron (no terminal): one plain line per feed, no escapes to garble the log.
+    logged = subprocess.run(update, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert "= outlet-0: not modified" in logged.stderr
+    assert "✗ missing: HTTP 404" in logged.stderr
+    assert "\x1b[" not in logged.stderr and "━" not in logged.stderr
+    assert "5 feeds: 4 not modified, 1 failed;" in logged.stderr
