@@ -191,13 +191,38 @@ def feeds_list(digest: Digest, as_json: bool = False) -> None:
 @click.option("--name", help="Outlet name shown in the digest.")
 @click.option("--lang", help="Language of the feed (en, fr, km...), if it does not say.")
 @click.option("--user-agent", help="User-Agent for this feed only.")
+@click.option(
+    "--no-check",
+    is_flag=True,
+    help="List it without fetching it first (a feed that is down today, or offline).",
+)
 @pass_digest
 def feeds_add(
-    digest: Digest, location: str, name: str | None, lang: str | None, user_agent: str | None
+    digest: Digest,
+    location: str,
+    name: str | None,
+    lang: str | None,
+    user_agent: str | None,
+    no_check: bool,
 ) -> None:
-    """Add a feed (URL or file path) to the feed list."""
-    source = digest.add_feed(location, name=name, lang=lang, user_agent=user_agent)
-    click.echo(f"added {source.url} to {digest.config.paths.feeds}")
+    """Add a feed (URL or file path) to the feed list.
+
+    The feed is fetched and read first: its title and language fill in
+    --name and --lang when not given, and the address of a web page that
+    names its feed lists that feed. A feed that cannot be read is not listed.
+    """
+    added = digest.add_feed(
+        location, name=name, lang=lang, user_agent=user_agent, check=not no_check
+    )
+    for note in added.notes:
+        click.echo(click.style(f"note: {note}", fg="yellow"), err=True)
+    source = added.source
+    found = ""
+    if added.checked:
+        newest = f", the newest from {added.newest:%Y-%m-%d}" if added.newest else ""
+        found = f": {added.items} items{newest}"
+    label = f"{source.name} ({source.lang})" if source.lang else source.name
+    click.echo(f"added {label or source.url} <{source.url}> to {digest.config.paths.feeds}{found}")
 
 
 @feeds.command("remove")

@@ -14,6 +14,7 @@ import json
 import logging
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -37,13 +38,14 @@ from .errors import ConfigError, DigestError, FeedError, FeedGone
 from .files import write_atomically
 from .health import flag_feeds
 from .outbox import SendingMixin
-from .parse import parse_feed
+from .parse import feed_links, parse_feed
 from .render import compose_message, message_body, render_edition, render_index
 from .select import arrange_topics, plan_edition
 from .sources import add_outline, opml_document, parse_opml, remove_outline, resolve_location
 from .store import Store, open_store
 from .theme import THEME_COLOURS
 from .types import (
+    AddedFeed,
     AddedItem,
     BuildResult,
     Classification,
@@ -429,7 +431,7 @@ class Digest(SendingMixin):
 
         warnings: list[str] = []
         try:
-            page = asyncio.run(self._fetch_page(url))
+            page = self._fetch_once(EDITOR_SOURCE, url)
             found = page_metadata(page.content, page.url)
         except FeedError as exc:
             warnings.append(f"could not read the page ({exc.message}); kept your text only")
@@ -458,9 +460,14 @@ class Digest(SendingMixin):
         self.group_stories()
         return AddedItem(item_id, new, final_title, outlet, topic, tuple(warnings))
 
-    async def _fetch_page(self, url: str) -> FetchResult:
-        async with fetch.Fetcher(self.config.fetch) as fetcher:
-            return await fetcher.fetch(fetch.FetchRequest(EDITOR_SOURCE, url))
+    def _fetch_once(self, source: FeedSource, url: str) -> FetchResult:
+        """One fetch outside an update run, within the same limits; raises FeedError."""
+
+        async def fetch_once() -> FetchResult:
+            async with fetch.Fetcher(self.config.fetch) as fetcher:
+                return await fetcher.fetch(fetch.FetchRequest(source, url))
+
+        return asyncio.run(fetch_once())
 
     # -- the feed list: the editor's file is the source of truth ------------
 
@@ -471,19 +478,73 @@ class Digest(SendingMixin):
         name: str | None = None,
         lang: str | None = None,
         user_agent: str | None = None,
-    ) -> FeedSource:
-        """Append a feed (URL or local path) to the feed list file."""
+        check: bool = True,
+    ) -> AddedFeed:
+        """Append a feed (URL or local path) to the feed list file.
+
+        With `check`, the feed is fetched and parsed first, and only a working
+        feed is listed: its own title and language fill in what was not
+        given, a permanent redirect lists the new address, and a web page
+        that names its feed lists that feed instead.
+        """
         location = location.strip()
         if urlsplit(location).scheme.lower() not in ("", "http", "https", "file"):
             raise DigestError(f"{location}: not an http(s) URL or a file path")
         url = resolve_location(location, Path.cwd())
         if url.startswith("file:") and not fetch.local_path(url).is_file():
             raise DigestError(f"{location}: no such file")
+        source = FeedSource(url=url, name=name or "", lang=lang, user_agent=user_agent)
+        self._refuse_listed(url)
+        added = AddedFeed(source, checked=False)
+        if check:
+            added = self._check_feed(source)
+            if added.source.url != url:
+                self._refuse_listed(added.source.url)
+        listed = added.source
+        self._edit_feed_list(lambda text, path: add_outline(text, path, listed))
+        return added
+
+    def _refuse_listed(self, url: str) -> None:
         if any(source.url == url for source in self.sources()):
             raise DigestError(f"{url} is already in the feed list")
-        source = FeedSource(url=url, name=name or "", lang=lang, user_agent=user_agent)
-        self._edit_feed_list(lambda text, path: add_outline(text, path, source))
-        return source
+
+    def _check_feed(self, source: FeedSource) -> AddedFeed:
+        """Fetch and parse a feed about to be listed (see `add_feed`)."""
+        notes: list[str] = []
+        fetched = self._fetch_to_check(source)
+        try:
+            parsed = parse_feed(source, fetched)
+        except FeedError as exc:
+            links = feed_links(fetched.content, fetched.url)
+            if not links:
+                raise _not_listed(source, exc) from None
+            notes.append(f"{source.url} is a web page; listed the feed it names, {links[0]}")
+            source = replace(source, url=links[0])
+            fetched = self._fetch_to_check(source)
+            try:
+                parsed = parse_feed(source, fetched)
+            except FeedError as again:
+                raise _not_listed(source, again) from None
+        if fetched.moved_to:
+            notes.append(f"{source.url} has moved permanently; listed {fetched.moved_to}")
+            source = replace(source, url=fetched.moved_to)
+        if not parsed.items:
+            notes.append("the feed is empty for now")
+        # A feed that does not declare its language is known by its items'.
+        detected = Counter(item.lang for item in parsed.items if item.lang).most_common(1)
+        source = replace(
+            source,
+            name=source.name or parsed.title,
+            lang=source.lang or parsed.lang or (detected[0][0] if detected else None),
+        )
+        newest = max((item.published for item in parsed.items if item.published), default=None)
+        return AddedFeed(source, True, len(parsed.items), newest, tuple(notes))
+
+    def _fetch_to_check(self, source: FeedSource) -> FetchResult:
+        try:
+            return self._fetch_once(source, source.url)
+        except FeedError as exc:
+            raise _not_listed(source, exc) from None
 
     def remove_feed(self, location: str) -> FeedSource:
         """Take a feed off the list; its stored items stay."""
@@ -936,3 +997,9 @@ def edition_json(
         ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _not_listed(source: FeedSource, problem: FeedError) -> DigestError:
+    return DigestError(
+        f"{source.url}: {problem.message}; not added (--no-check lists it all the same)"
+    )

@@ -8,6 +8,7 @@ gets bytes). Every title and summary leaves here as sanitized plain text.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import time
 from collections.abc import Mapping
@@ -57,7 +58,7 @@ def parse_feed(source: FeedSource, fetched: FetchResult) -> ParsedFeed:
     )
     problem = _bozo_message(result)
     if not result.entries and (problem or not result.get("version")):
-        raise FeedError(source.url, _explain_unusable(fetched.content, problem))
+        raise FeedError(source.url, _explain_unusable(fetched.content, problem, fetched.url))
     feed = result.feed
     feed_lang = _lang(feed.get("language")) or source.lang
     items = tuple(
@@ -153,15 +154,25 @@ def _bozo_message(result: Any) -> str | None:
     return str(exc) if exc else "malformed feed"
 
 
-def _explain_unusable(content: bytes, problem: str | None) -> str:
+def feed_links(content: bytes, page_url: str) -> list[str]:
+    """The RSS and Atom feeds a web page names in its <link rel="alternate">
+    tags, as absolute URLs, in page order."""
+    links: list[str] = []
+    for tag in _ALTERNATE.finditer(content[:65536]):
+        href = _HREF.search(tag.group(0))
+        if href:
+            link = urljoin(page_url, html.unescape(href.group(1).decode("utf-8", "replace")))
+            if link not in links:
+                links.append(link)
+    return links
+
+
+def _explain_unusable(content: bytes, problem: str | None, url: str) -> str:
     head = content[:4096].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
-        alternate = _ALTERNATE.search(content[:65536])
-        if alternate:
-            href = _HREF.search(alternate.group(0))
-            if href:
-                link = href.group(1).decode("utf-8", "replace")
-                return f"got an HTML page, not a feed; the page names a feed at {link}"
+        links = feed_links(content, url)
+        if links:
+            return f"got an HTML page, not a feed; the page names a feed at {links[0]}"
         return "got an HTML page, not a feed"
     if not content.strip():
         return "empty response"

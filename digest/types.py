@@ -383,6 +383,17 @@ class AddedItem:
 
 
 @dataclass(frozen=True)
+class AddedFeed:
+    """What `digest feeds add` put in the feed list, and what it found there."""
+
+    source: FeedSource
+    checked: bool  # fetched and parsed before it was listed
+    items: int = 0  # entries the feed holds now
+    newest: datetime | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class EditionRecord:
     """An edition the store remembers having built (for the archive index)."""
 

@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from digest.cli import cli
 from digest.config import load_config
 from digest.core import PROCESS_POOL_MIN_FEEDS, Digest, open_digest
+from digest.errors import DigestError
 from digest.types import FeedUpdate
 
 from .conftest import ROOT, FeedServer, Route, write_config
@@ -304,6 +305,73 @@ def test_import_opml_adds_only_what_is_new(tmp_path: Path) -> None:
         added, already = digest.import_opml(other)
         assert [s.name for s in added] == ["New"] and [s.name for s in already] == ["Same"]
         assert [s.name for s in digest.sources()] == ["Same", "New"]
+
+
+def test_adding_a_feed_reads_it_first_and_fills_in_its_name_and_language(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    # This feed names no language: its Khmer items say it.
+    khmer = (ROOT / "feeds/sample/sangkum-voice.rss").read_bytes()
+    url = feed_server.add("/sangkum.rss", khmer.replace(b"<language>km</language>", b""))
+    with open_with(tmp_path, {}) as digest:
+        added = digest.add_feed(url)
+        assert added.checked and added.items == khmer.count(b"<item>") and added.newest
+        name = "Sangkum Voice (សំឡេងសង្គម)"
+        assert (added.source.name, added.source.lang) == (name, "km")
+        assert [(s.url, s.name, s.lang) for s in digest.sources()] == [(url, name, "km")]
+        # What the editor types wins over what the feed says.
+        other = feed_server.add("/observer.atom", SAMPLE_ATOM)
+        added = digest.add_feed(other, name="PP Observer", lang="fr")
+        assert (added.source.name, added.source.lang) == ("PP Observer", "fr")
+
+
+def test_adding_a_web_page_lists_the_feed_it_names(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feed = feed_server.add("/feeds/main.rss", SAMPLE_RSS)
+    page = feed_server.add(
+        "/news/",
+        b'<!DOCTYPE html><html><head><link rel="alternate" type="application/rss+xml" '
+        b'title="All news" href="../feeds/main.rss"></head><body>News</body></html>',
+        headers={"Content-Type": "text/html"},
+    )
+    config = str(write_config(tmp_path, opml_for(tmp_path, {}), FAST_FETCH))
+    result = CliRunner().invoke(cli, ["feeds", "add", page, "--config", config])
+    assert result.exit_code == 0, result.output
+    assert f"note: {page} is a web page; listed the feed it names, {feed}" in result.stderr
+    assert f"added Mekong Dispatch (en) <{feed}>" in result.stdout
+    assert f": {RSS_ITEMS} items, the newest from 2026-11-" in result.stdout
+    with open_digest(load_config(Path(config))) as digest:
+        assert [s.url for s in digest.sources()] == [feed]
+        with pytest.raises(DigestError, match="already in the feed list"):
+            digest.add_feed(page)
+
+
+def test_a_permanent_redirect_lists_the_new_address(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    new = feed_server.add("/new.rss", SAMPLE_RSS)
+    old = feed_server.add("/old.rss", status=301, headers={"Location": new})
+    with open_with(tmp_path, {}) as digest:
+        added = digest.add_feed(old)
+        assert added.source.url == new
+        assert added.notes == (f"{old} has moved permanently; listed {new}",)
+
+
+def test_a_feed_that_cannot_be_read_is_not_listed_unless_asked(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    missing = feed_server.url("/missing.rss")
+    page = feed_server.add("/about", HTML_PAGE.replace(b"application/rss+xml", b"text/css"))
+    with open_with(tmp_path, {}) as digest:
+        with pytest.raises(DigestError, match=r"missing.rss: HTTP 404 Not Found; not added"):
+            digest.add_feed(missing)
+        with pytest.raises(DigestError, match="got an HTML page, not a feed; not added"):
+            digest.add_feed(page)
+        assert digest.sources() == ()
+        added = digest.add_feed(missing, name="Down today", check=False)
+        assert not added.checked
+        assert [(s.url, s.name) for s in digest.sources()] == [(missing, "Down today")]
 
 
 @pytest.mark.parametrize("bad", ["ftp://x.example/feed", "mailto:press@example.org"])
