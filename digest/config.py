@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from croniter import croniter
+
 from .errors import ConfigError
 from .tomlfile import KeyLocator, load_toml
 from .types import Theme
@@ -77,7 +79,11 @@ def _timezone(value: Any) -> str | None:
 
 
 def _cron(value: Any) -> str | None:
-    return None if len(value.split()) == 5 else "must be a cron expression of five fields"
+    if len(value.split()) != 5:
+        return "must be a cron expression of five fields"
+    if not croniter.is_valid(value):
+        return f"{value!r} is not a valid cron expression (minute hour day month weekday)"
+    return None
 
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")

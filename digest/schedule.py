@@ -11,31 +11,22 @@ from __future__ import annotations
 import shlex
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from croniter import croniter
-
-
-def _schedule(cron: str, start: datetime) -> croniter:
-    # Imported on first use: 9 ms of start-up that only sending needs.
-    from croniter import croniter
-
-    return croniter(cron, start)
+from croniter import croniter
 
 
 def due_slot(cron: str, zone: tzinfo, now: datetime, grace: timedelta) -> datetime | None:
     """The latest scheduled time at or before `now`, if it is less than `grace` ago."""
     local_now = now.astimezone(zone)
     # croniter steps back from a moment strictly after the one we ask about.
-    previous: datetime = _schedule(cron, local_now + timedelta(seconds=1)).get_prev(datetime)
+    previous: datetime = croniter(cron, local_now + timedelta(seconds=1)).get_prev(datetime)
     if local_now - previous > grace:
         return None
     return previous
 
 
 def next_runs(cron: str, zone: tzinfo, now: datetime, count: int = 5) -> list[datetime]:
-    schedule = _schedule(cron, now.astimezone(zone))
+    schedule = croniter(cron, now.astimezone(zone))
     return [schedule.get_next(datetime) for _ in range(count)]
 
 

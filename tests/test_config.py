@@ -75,6 +75,10 @@ def test_values_are_checked_not_just_typed(tmp_path: Path) -> None:
         tmp_path, replace=('"press@example.org"', '"press"')
     )
     assert "unknown time zone" in _error_for(tmp_path, '\n[schedule]\ntimezone = "Mars/Base"\n')
+    # Five fields, but no minute 99: refused when the config loads, not at send time.
+    bad_cron = _error_for(tmp_path, '\n[schedule]\ncron = "99 7 * * 1"\n')
+    assert "schedule.cron: '99 7 * * 1' is not a valid cron expression" in bad_cron
+    assert f"digest.toml:{_line_of(tmp_path / 'digest.toml', 'cron =')}:" in bad_cron
     assert "name of an environment variable" in _error_for(
         tmp_path, '\n[smtp]\npassword_env = "hunter2 hunter2"\n'
     )
