@@ -9,6 +9,7 @@ edges it calls.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -32,7 +33,7 @@ from zoneinfo import ZoneInfo
 from . import fetch
 from .archive import atom_feed
 from .classify import Classifier, classification_record, explain, parse_taxonomy
-from .cluster import cluster_items
+from .cluster import Concepts, cluster_items, parse_concepts
 from .config import Config, config_error
 from .errors import ConfigError, DigestError, FeedError, FeedGone
 from .files import write_atomically
@@ -101,6 +102,13 @@ def load_taxonomy(path: Path | None) -> Taxonomy:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), f"cannot read the taxonomy: {exc}") from exc
     return parse_taxonomy(text, str(path))
+
+
+@functools.cache
+def bundled_concepts() -> Concepts:
+    """The concept lexicon that lets reports in different languages be one story."""
+    text = resources.files("digest").joinpath("concepts.toml").read_text("utf-8")
+    return parse_concepts(text, "bundled concepts.toml")
 
 
 def classify_lines(lines: Iterable[str], taxonomy: Taxonomy) -> Iterator[tuple[str, bool]]:
@@ -269,6 +277,7 @@ class Digest(SendingMixin):
             recent,
             threshold=self.config.digest.story_similarity,
             lang=self.config.digest.language,
+            concepts=bundled_concepts(),
         )
         self.store.replace_stories([item.id for item in recent], stories)
         return list(stories)

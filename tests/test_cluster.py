@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from digest.cluster import cluster_items, similarity
+import pytest
+
+from digest.cluster import cluster_items, item_concepts, parse_concepts, similarity
 from digest.config import load_config
-from digest.core import open_digest
+from digest.core import bundled_concepts, open_digest
+from digest.errors import ConfigError
 from digest.types import Item
 
 from .conftest import ROOT
@@ -88,12 +91,150 @@ def test_similarity_is_symmetric_and_bounded() -> None:
     assert similarity(a, a) == 1.0 and similarity(a, {}) == 0.0
 
 
-def test_in_the_sample_only_the_casino_union_reports_are_grouped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_samples_stories_are_grouped_across_languages(tmp_path) -> None:  # type: ignore[no-untyped-def]
     config = load_config(ROOT / "digest.example.toml")
     config = replace(config, paths=replace(config.paths, database=tmp_path / "d.sqlite3"))
     with open_digest(config) as digest:
         digest.update()
         items = {item.id: item for item in digest.store.items()}
         stories = digest.stories()
-    titles = [sorted(items[m].outlet for m in story.members) for story in stories]
-    assert titles == [["Mekong Dispatch", "Phnom Penh Observer"]]
+    outlets = sorted(sorted(items[m].outlet for m in story.members) for story in stories)
+    assert outlets == [
+        # Meas Dara's arrest in Thailand, in English and French.
+        ["Le Courrier du Mékong", "Phnom Penh Observer"],
+        # The casino union leader's sentence, in English twice and in Khmer.
+        ["Mekong Dispatch", "Phnom Penh Observer", "Sangkum Voice (សំឡេងសង្គម)"],
+        # The reporter charged over logging, in English and Khmer.
+        ["Phnom Penh Observer", "Sangkum Voice (សំឡេងសង្គម)"],
+    ]
+    for story in stories:
+        assert items[story.lead].lang == "en", "the edition's language leads"
+
+
+# -- across languages: concepts, not words ----------------------------------------
+
+CONCEPTS = bundled_concepts()
+LAND_ARREST_EN = report(
+    20,
+    "dispatch",
+    "Police arrest three land activists in Koh Kong",
+    "Three villagers campaigning against a sugar plantation were arrested in Koh Kong "
+    "province on Friday and accused of incitement, their lawyer Chan Vuthy said.",
+    lang="en",
+)
+LAND_ARREST_FR = report(
+    21,
+    "courrier",
+    "Trois militants fonciers arrêtés à Koh Kong",
+    "Trois villageois opposés à une plantation de canne à sucre ont été arrêtés vendredi "
+    "dans la province de Koh Kong et accusés d'incitation, selon leur avocat Chan Vuthy.",
+    lang="fr",
+)
+LAND_ARREST_KM = report(
+    22,
+    "sangkum",
+    "សកម្មជនដីធ្លីបីនាក់ត្រូវបានចាប់ខ្លួននៅខេត្តកោះកុង",
+    "ប៉ូលិសបានចាប់ខ្លួនអ្នកភូមិបីនាក់ដែលតវ៉ាប្រឆាំងនឹងចម្ការអំពៅ ហើយចោទប្រកាន់ពួកគេពីបទញុះញង់។",
+    lang="km",
+)
+
+
+def test_one_event_in_english_french_and_khmer_is_one_story() -> None:
+    stories = cluster_items(
+        [LAND_ARREST_EN, LAND_ARREST_FR, LAND_ARREST_KM, *FILLER], lang="fr", concepts=CONCEPTS
+    )
+    assert [set(story.members) for story in stories] == [{20, 21, 22}]
+    assert stories[0].lead == 21, "the report in the edition's language leads"
+    # Without the lexicon, reports in different languages stay apart.
+    assert cluster_items([LAND_ARREST_EN, LAND_ARREST_FR, LAND_ARREST_KM, *FILLER]) == ()
+
+
+def test_the_same_kind_of_event_elsewhere_is_another_story() -> None:
+    logging_en = report(
+        23,
+        "observer",
+        "Reporter charged with incitement over logging story in Prey Lang",
+        "The journalist had filmed trucks carrying timber out of the forest.",
+        lang="en",
+    )
+    # The same charge over the same subject, but in Mondulkiri: another reporter.
+    logging_km = report(
+        24,
+        "sangkum",
+        "អ្នកសារព័ត៌មានត្រូវបានចោទប្រកាន់ពីបទញុះញង់ក្រោយផ្សាយអំពីការកាប់ព្រៃឈើនៅខេត្តមណ្ឌលគិរី",
+        "",
+        lang="km",
+    )
+    there = replace(logging_km, title=logging_km.title.replace("ខេត្តមណ្ឌលគិរី", "ព្រៃឡង់"))
+    assert [set(s.members) for s in cluster_items([logging_en, there], concepts=CONCEPTS)] == [
+        {23, 24}
+    ]
+    assert cluster_items([logging_en, logging_km, *FILLER], concepts=CONCEPTS) == ()
+
+
+def test_reports_across_languages_need_an_event_and_something_that_pins_it() -> None:
+    eviction_fr = report(
+        24,
+        "courrier",
+        "Des familles expulsées de leurs terres",
+        "Une centaine de familles ont été expulsées ; les habitants dénoncent un accaparement.",
+        lang="fr",
+    )
+    eviction_km = report(
+        25,
+        "sangkum",
+        "ពលរដ្ឋជាង៥០គ្រួសារត្រូវបានបណ្ដេញចេញពីដីធ្លី",
+        "អ្នកភូមិនិយាយថាក្រុមហ៊ុនបានរុះរើផ្ទះរបស់ពួកគេ។",
+        lang="km",
+    )
+    weather_en = report(
+        26, "observer", "Cooler nights ahead for Phnom Penh", "Forecasters expect 21 degrees.",
+        lang="en",
+    )  # fmt: skip
+    trial_fr = report(
+        27,
+        "courrier",
+        "Procès à Phnom Penh",
+        "Le tribunal de Phnom Penh a condamné huit opposants pour complot.",
+        lang="fr",
+    )
+    congress_en = report(
+        28,
+        "observer",
+        "Casino union holds its congress in Phnom Penh",
+        "Delegates of the casino workers' union met for two days.",
+        lang="en",
+    )
+    sentence_km = report(29, "sangkum", "តុលាការក្រុងភ្នំពេញកាត់ទោសមេដឹកនាំសហជីពកាស៊ីណូ", "", lang="km")
+    # Two evictions with nothing to say they are the same one; a place alone;
+    # a union, a casino and a city in common, but nothing that happened to both.
+    assert cluster_items([eviction_fr, eviction_km, *FILLER], concepts=CONCEPTS) == ()
+    assert cluster_items([weather_en, trial_fr, *FILLER], concepts=CONCEPTS) == ()
+    assert cluster_items([congress_en, sentence_km, *FILLER], concepts=CONCEPTS) == ()
+
+
+def test_concepts_are_words_of_each_language_and_acronyms_in_capitals() -> None:
+    english = report(30, "a", "UN experts condemn the arrest", "They met in Geneva.", lang="en")
+    french = report(
+        31, "b", "Arrestation d'un militant", "La police a interpellé un jeune.", lang="fr"
+    )
+    assert {"role:un", "event:arrest", "event:condemnation", "name:geneva"} <= set(
+        item_concepts(english, CONCEPTS)
+    )
+    found = set(item_concepts(replace(french, lang="fr"), CONCEPTS))
+    assert {"event:arrest", "role:activist", "role:police"} <= found
+    assert "role:un" not in found, "the French article un is not the UN"
+
+
+@pytest.mark.parametrize(
+    ("lexicon", "problem"),
+    [
+        ('[event.arrest]\nen = ["arrested"]\n[event.release]\nen = ["arrests"]', "same words"),
+        ('[event.arrest]\nfr = ["de la"]', "only small words"),
+        ('[events.arrest]\nen = ["arrested"]', "unknown kind"),
+        ('[event.arrest]\nde = ["verhaftet"]', "expected en, fr or km"),
+    ],
+)
+def test_a_broken_lexicon_names_the_concept(lexicon: str, problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        parse_concepts(lexicon, "concepts.toml")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -352,10 +353,11 @@ def test_hold_reorder_and_pin_the_lead(page: Any, server: PreviewServer) -> None
 
 
 def section_html(html: str, heading: str) -> str:
-    """The part of the email under one section heading, up to the next."""
+    """The part of the email under one section heading, up to the next, with
+    entities decoded so that it compares with text read off the page."""
     start = html.index(f">{heading}</h2>")
     end = html.find("<h2", start)
-    return html[start : end if end > 0 else len(html)]
+    return unescape(html[start : end if end > 0 else len(html)])
 
 
 def _indexes_after(page: Any, heading: Any, count: int) -> list[int]:
