@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= digest.example.toml
 
-.PHONY: run test lint system-packages bench bench-classify bench-khmer bench-render bench-send bench-ingest clean
+.PHONY: run test lint system-packages bench bench-classify bench-khmer bench-render bench-send bench-ingest bench-stories clean
 
 # The stamp files make a second `make run` skip the install when
 # pyproject.toml has not changed (the package is installed in editable mode,
@@ -73,6 +73,10 @@ bench-send: $(VENV)/.installed-test
 # About two minutes: 500 feeds over 25 loopback hosts, with a sequential baseline.
 bench-ingest: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
+
+# Reports in two languages: labelled pairs grouped or kept apart as they should be.
+bench-stories: $(VENV)/.installed-test
+	$(BIN)/python bench/stories_eval.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

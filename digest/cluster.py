@@ -51,9 +51,9 @@ SUMMARY_WORDS = 60
 CROSS_THRESHOLD = 0.3
 MIN_SHARED_CONCEPTS = 3
 CONCEPT_KEYS = 6
-KINDS = ("event", "role", "place", "region", "thing", "subject")
-# What pins a report to one event: where, who by name, or a telling detail.
-_ANCHORS = ("place:", "name:", "thing:")
+KINDS = ("event", "role", "body", "place", "region", "thing", "subject")
+# What pins a report to one event: where, which body or person, or a telling detail.
+_ANCHORS = ("place:", "body:", "name:", "thing:")
 _LONGEST_PHRASE = 3  # words
 # A capitalised word inside a sentence: a person's, a place's or a group's name.
 _LATIN_NAME = re.compile(r"(?<=[^\s.!?:]\s)([A-Z][a-zà-ÿ]+|[A-Z]{2,})\b")
