@@ -66,7 +66,8 @@ bench-khmer: $(VENV)/.installed-test
 bench-render: $(VENV)/.installed-test
 	$(BIN)/python bench/render.py
 
-# About a minute: 1,000 messages over STARTTLS, then plain SMTP, on loopback.
+# About a minute and a half: 1,000 messages over STARTTLS, then plain SMTP, on
+# loopback; then 200 through a relay adding a 10 ms round trip.
 bench-send: $(VENV)/.installed-test
 	$(BIN)/python bench/send.py
 

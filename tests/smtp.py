@@ -7,6 +7,7 @@ refused for now (451) or for good (550), a login that must be right.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -41,6 +42,7 @@ class Mailbox:
     drop_at: set[int] = field(default_factory=set)  # DATA numbers that lose the connection
     outage_after: int | None = None  # after this many messages, refuse everything with 421
     login: tuple[str, str] | None = None
+    pipelining: bool = True  # offer PIPELINING (RFC 2920), as providers do
     data_count: int = 0
     encrypted: list[bool] = field(default_factory=list)  # per message: was TLS on?
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -51,6 +53,10 @@ class Mailbox:
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
     ) -> list[str]:
         session.host_name = hostname
+        if self.pipelining:
+            # aiosmtpd reads one command at a time from its stream, so it
+            # serves pipelined commands as they come; it only does not say so.
+            responses.insert(1, "250-PIPELINING")
         return responses
 
     async def handle_RCPT(  # noqa: N802
@@ -110,6 +116,99 @@ class Mailbox:
         return [
             m for m in self.messages() if str(m["Subject"]).strip().startswith("press-digest:")
         ]
+
+
+@dataclass
+class Relay:
+    """A TCP relay on loopback between a sender and a server. It keeps what
+    the sender wrote, one entry per read, and can hold every chunk `delay`
+    seconds each way, as the network between a press office and its mail
+    provider does (a connection then takes the three legs of TCP's handshake
+    before the server hears of it)."""
+
+    upstream: int
+    delay: float = 0.0
+    port: int = 0
+    client_writes: list[bytes] = field(default_factory=list)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers = [writer]
+        try:
+            await asyncio.sleep(3 * self.delay)
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream)
+            writers.append(up_writer)
+            await asyncio.gather(
+                self._pipe(reader, up_writer, self.client_writes),
+                self._pipe(up_reader, writer, None),
+            )
+        except (OSError, asyncio.CancelledError):
+            pass  # the sender or the server went, or the relay is shutting down
+        finally:
+            for each in writers:
+                each.close()
+
+    async def _pipe(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        record: list[bytes] | None,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+        async def deliver() -> None:
+            while True:
+                due, chunk = await queue.get()
+                await asyncio.sleep(max(0.0, due - loop.time()))
+                if not chunk:
+                    break
+                writer.write(chunk)
+                await writer.drain()
+            writer.close()
+
+        delivering = asyncio.ensure_future(deliver())
+        try:
+            while chunk := await reader.read(65536):
+                if record is not None:
+                    record.append(chunk)
+                queue.put_nowait((loop.time() + self.delay, chunk))
+        except OSError:
+            pass
+        queue.put_nowait((loop.time() + self.delay, b""))
+        try:
+            await delivering
+        except OSError:
+            pass
+
+
+def run_relay(upstream: int, delay: float = 0.0) -> Iterator[Relay]:
+    """Relay to `upstream` from a free loopback port until the generator is closed."""
+    relay = Relay(upstream, delay)
+    loop = asyncio.new_event_loop()
+
+    async def start() -> asyncio.AbstractServer:
+        server = await asyncio.start_server(relay._serve, "127.0.0.1", 0)
+        relay.port = server.sockets[0].getsockname()[1]
+        return server
+
+    async def stop(server: asyncio.AbstractServer) -> None:
+        server.close()
+        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        await asyncio.sleep(0.01)  # let the closed transports finish closing
+
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=5)
+    try:
+        yield relay
+    finally:
+        asyncio.run_coroutine_threadsafe(stop(server), loop).result(timeout=5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        loop.close()
 
 
 class _CountingController(Controller):

@@ -25,11 +25,11 @@ from digest import load_config, open_digest
 from digest.config import SmtpSettings
 from digest.core import Digest
 from digest.delivery import token_matches
-from digest.send import SmtpMailer
+from digest.send import SmtpMailer, wire_bytes
 from digest.types import SendReport
 
 from .conftest import SAMPLE_OPML, write_config
-from .smtp import Mailbox, certificates, run_smtp_server
+from .smtp import Mailbox, certificates, run_relay, run_smtp_server
 
 RECIPIENTS = [f"reader{n:03d}@example.org" for n in range(100)]
 # Monday 7 December 2026, 07:02 in Phnom Penh: two minutes after the schedule.
@@ -491,6 +491,47 @@ def test_the_rate_limit_spaces_messages() -> None:
                 assert mailer.send("a@example.org", f"r{n}@example.org", message).accepted
     assert waits == [0.25] * 4, "4 per second: a quarter second between messages"
     assert mailer.connections == 1
+
+
+def _short_message(text: str) -> bytes:
+    message = EmailMessage()
+    message["Subject"] = "Weekly digest"
+    # A line that starts with a dot must arrive as it was written.
+    message.set_content(f"{text}\n.hidden line\n")
+    return wire_bytes(message)
+
+
+ADDRESSES = ("a@example.org", "gone@example.org", "busy@example.org", "b@example.org")
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "in-turn"])
+def test_refusals_come_back_and_the_session_goes_on_either_way(pipelining: bool) -> None:
+    """With PIPELINING offered, MAIL, RCPT and DATA leave in one write; without
+    it, one at a time. Either way a refused recipient gets the server's own
+    reply, and the next message on the same connection goes through."""
+    mailbox = Mailbox(pipelining=pipelining)
+    mailbox.refuse = {"gone@example.org": "550 5.1.1 No such user"}
+    mailbox.refuse["busy@example.org"] = "451 4.7.1 Greylisted, try later"
+    for _, port in run_smtp_server(mailbox):
+        for relay in run_relay(port):
+            settings = SmtpSettings(host="127.0.0.1", port=relay.port, security="none")
+            with SmtpMailer(settings, None) as mailer:
+                results = {
+                    address: mailer.send("press@example.org", address, _short_message(address))
+                    for address in ADDRESSES
+                }
+            writes = list(relay.client_writes)
+    assert results["a@example.org"].accepted and results["b@example.org"].accepted
+    gone, busy = results["gone@example.org"], results["busy@example.org"]
+    assert (gone.code, gone.permanent) == (550, True)
+    assert (busy.code, busy.permanent) == (451, False)
+    assert "Greylisted" in busy.reply
+    assert mailer.connections == 1
+    assert mailbox.per_recipient() == {"a@example.org": 1, "b@example.org": 1}
+    for message in mailbox.messages():
+        assert ".hidden line" in message.get_content()
+    grouped = [w for w in writes if b"MAIL FROM:" in w and b"RCPT TO:" in w and b"DATA\r\n" in w]
+    assert len(grouped) == (4 if pipelining else 0)
 
 
 def test_schedule_prints_the_next_runs_and_the_crontab_line(config: Path) -> None:
