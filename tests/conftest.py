@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import http.server
 import socketserver
+import ssl
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_OPML = ROOT / "feeds" / "sample.opml"
@@ -153,6 +155,23 @@ class _ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 @pytest.fixture
 def feed_server() -> Iterator[FeedServer]:
+    yield from _serve_feeds()
+
+
+@pytest.fixture
+def https_feed_server(tmp_path: Path) -> Iterator[tuple[FeedServer, Path]]:
+    """The same server over TLS, with a certificate for 127.0.0.1 from a
+    throwaway CA that nothing trusts, and that CA's PEM file."""
+    authority = trustme.CA()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(tls)
+    ca_file = tmp_path / "feed-ca.pem"
+    authority.cert_pem.write_to_path(str(ca_file))
+    for server in _serve_feeds(tls):
+        yield server, ca_file
+
+
+def _serve_feeds(tls: ssl.SSLContext | None = None) -> Iterator[FeedServer]:
     routes: dict[str, list[Route]] = {}
     seen: list[Seen] = []
     busy = {"now": 0, "most": 0, "connections": 0}
@@ -224,10 +243,13 @@ def feed_server() -> Iterator[FeedServer]:
             pass
 
     server = _ThreadingServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
+    scheme = "https" if tls is not None else "http"
     try:
-        yield FeedServer(f"http://127.0.0.1:{server.server_address[1]}", routes, seen, busy)
+        yield FeedServer(f"{scheme}://127.0.0.1:{server.server_address[1]}", routes, seen, busy)
     finally:
         server.shutdown()
         server.server_close()

@@ -66,6 +66,22 @@ def test_a_feed_is_downloaded_with_our_user_agent(feed_server: FeedServer) -> No
     assert feed_server.seen[0].headers["User-Agent"] == "press-digest-test/1"
 
 
+def test_https_feeds_are_fetched_only_from_a_certificate_we_trust(
+    https_feed_server: tuple[FeedServer, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone between the press office and a publisher must not be able to
+    pass off a feed of their own: an unknown CA is refused, and a CA the
+    machine is told to trust (SSL_CERT_FILE, as for a newsroom's own) works."""
+    server, ca_file = https_feed_server
+    url = server.add("/feed.xml", SAMPLE)
+    waits = Waits()
+    with pytest.raises(FeedError, match="certificate is not trusted.*CERTIFICATE_VERIFY_FAILED"):
+        get(url, waits=waits)
+    assert waits == [], "a certificate refused is not a passing fault: no retry"
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    assert get(url).content == SAMPLE
+
+
 def test_a_feed_can_have_its_own_user_agent(feed_server: FeedServer) -> None:
     url = feed_server.add("/picky.xml", SAMPLE)
 
