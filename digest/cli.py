@@ -282,7 +282,10 @@ def send(
     next run retries the temporary ones); 2 configuration or usage error;
     3 blocked: the config requires approval and no edition is approved.
     """
-    report = digest.send(if_due=if_due, update=update_first, dry_run=dry_run, test_to=test_to)
+    try:
+        report = digest.send(if_due=if_due, update=update_first, dry_run=dry_run, test_to=test_to)
+    except ValueError as exc:  # a --to address that is not one
+        raise click.UsageError(str(exc)) from None
     colour = "yellow" if report.exit_code else None
     click.echo(click.style(report.message or report.outcome, fg=colour), err=True)
     for delivery in (*report.failed_permanent, *report.failed_temporary):

@@ -75,6 +75,28 @@ def normalise_address(address: str) -> str:
     return str(checked.normalized).lower()
 
 
+def wire_address(address: str) -> str:
+    """The address as SMTP commands and the To header carry it: a domain in
+    another script in its ASCII (IDNA) form, which every server takes. A part
+    before the @ outside ASCII would need SMTPUTF8, which we do not send with:
+    ValueError, so that such an address is refused when it is added, and one
+    already stored fails alone instead of stopping the list."""
+    if address.isascii():
+        return address
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"{address!r} is not a valid email address: {exc}") from exc
+    if checked.ascii_email is None:
+        raise ValueError(
+            f"{address!r} has letters outside ASCII before the @, which needs SMTPUTF8; "
+            "press-digest sends without it, so it cannot write to this address"
+        )
+    return str(checked.ascii_email)
+
+
 def parse_recipients_csv(text: str, path: str) -> list[Recipient]:
     """Rows of address,name,language,list (a header row names the columns;
     only `address` is required). Errors name the file and line."""
@@ -91,6 +113,7 @@ def parse_recipients_csv(text: str, path: str) -> list[Recipient]:
             continue
         try:
             address = normalise_address(raw)
+            wire_address(address)
         except ValueError as exc:
             raise ConfigError(path, str(exc), line=line, key="address") from None
         recipients.setdefault(

@@ -31,6 +31,7 @@ from .delivery import (
     parse_recipients_csv,
     personal_mailing,
     token_matches,
+    wire_address,
 )
 from .errors import ConfigError, DigestError
 from .files import write_atomically
@@ -76,7 +77,9 @@ class SendingMixin:
 
     def add_recipient(self, address: str, name: str = "", lang: str = "", group: str = "") -> bool:
         """Add one address (checked for shape); False if it was already known."""
-        recipient = Recipient(normalise_address(address), name, lang, group or "main")
+        address = normalise_address(address)
+        wire_address(address)  # refused now rather than at every send
+        recipient = Recipient(address, name, lang, group or "main")
         return self.store.add_recipients([recipient], self._now()) == 1
 
     def import_recipients(self, path: Path) -> int:
@@ -260,12 +263,19 @@ class SendingMixin:
         """Mark sending, offer the message, record the answer; retry what is
         temporary. A run killed between the server's "250" and our record
         leaves "sending": the next run sends again, with the same Message-ID."""
-        message = self._message_for(frozen, body, recipient, delivery.message_id)
+        try:
+            address = wire_address(recipient.address)
+        except ValueError as exc:
+            # Stored before such addresses were refused: it fails on its own.
+            reply = f"not sent: {exc}"
+            self.store.mark(frozen.slug, recipient.address, "failed-permanent", self._now(), reply)
+            return
+        message = self._message_for(frozen, body, recipient, address, delivery.message_id)
         settings = self.config.send
         for attempt in range(settings.retries + 1):
             self.store.mark(frozen.slug, recipient.address, "sending", self._now())
             try:
-                result = mailer.send(self._sender().address, recipient.address, message)
+                result = mailer.send(self._sender().address, address, message)
             except SmtpUnavailable as exc:
                 # No connection, so certainly not sent: owed, and the run stops.
                 reply = f"not sent: {exc}"
@@ -287,15 +297,22 @@ class SendingMixin:
                 self._sleep(settings.backoff * 2**attempt)
 
     def _message_for(
-        self, frozen: FrozenEdition, body: MessageBody, recipient: Recipient, msgid: str
+        self,
+        frozen: FrozenEdition,
+        body: MessageBody,
+        recipient: Recipient,
+        address: str,
+        msgid: str,
     ) -> bytes:
+        """The message for one recipient, To `address` (their address as the
+        wire carries it); their unsubscribe link names the address we keep."""
         mailing = personal_mailing(
             self.mailing_list(), recipient.address, os.environ.get(self._secret_variable())
         )
         return compose_message(
             body,
             sender=self._sender(),
-            to=formataddr((recipient.name, recipient.address)),
+            to=formataddr((recipient.name, address)),
             date=frozen.frozen,
             message_id=msgid,
             mailing=mailing,
@@ -352,10 +369,12 @@ class SendingMixin:
         domain = self._sender().domain
         if test_to is not None:
             recipient = Recipient(normalise_address(test_to))
+            address = wire_address(recipient.address)
             body = message_body(frozen.rendered)
-            message = self._message_for(frozen, body, recipient, make_msgid("test", domain))
+            msgid = make_msgid("test", domain)
+            message = self._message_for(frozen, body, recipient, address, msgid)
             with self._mailer() as mailer:
-                answer = mailer.send(self._sender().address, recipient.address, message)
+                answer = mailer.send(self._sender().address, address, message)
             outcome: SendOutcome = "test" if answer.accepted else "partial"
             return SendReport(
                 outcome,
@@ -367,18 +386,25 @@ class SendingMixin:
             self.import_recipients(self.config.paths.recipients)
         outbox = self.config.paths.output / frozen.slug / "outbox"
         files = []
+        unusable: list[str] = []
         body = message_body(frozen.rendered)
         for recipient in self.store.recipients()[: self.config.send.max_recipients]:
+            try:
+                address = wire_address(recipient.address)
+            except ValueError as exc:
+                unusable.append(str(exc))
+                continue
             path = outbox / f"{recipient.address}.eml"
             msgid = message_id(frozen.slug, recipient.address, domain)
             # Byte for byte what would go out, CRLF line ends included.
-            write_atomically(path, self._message_for(frozen, body, recipient, msgid))
+            write_atomically(path, self._message_for(frozen, body, recipient, address, msgid))
             files.append(str(path))
         return SendReport(
             "dry-run",
             slug=frozen.slug,
             files=tuple(files),
             message=f"{len(files)} messages written to {outbox}; nothing was sent",
+            notes=tuple(unusable),
         )
 
     def _mailer(self) -> SmtpMailer:

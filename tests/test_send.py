@@ -25,8 +25,9 @@ from digest import load_config, open_digest
 from digest.config import SmtpSettings
 from digest.core import Digest
 from digest.delivery import token_matches
+from digest.errors import ConfigError
 from digest.send import SmtpMailer, wire_bytes
-from digest.types import SendReport
+from digest.types import Recipient, SendReport
 
 from .conftest import SAMPLE_OPML, write_config
 from .smtp import Mailbox, certificates, run_relay, run_smtp_server
@@ -359,6 +360,41 @@ def test_unsubscribed_people_get_nothing_more_and_imports_do_not_bring_them_back
     assert send(config).returncode == 0
     got = mailbox.digests_per_recipient()
     assert got[leaving] == 0 and got["new@example.org"] == 1
+
+
+def test_an_address_the_wire_cannot_carry_is_refused_and_never_stops_the_list(
+    smtp: tuple[Mailbox, int], config: Path, tmp_path: Path
+) -> None:
+    """A domain in another script goes out in its ASCII form; letters outside
+    ASCII before the @ need SMTPUTF8, so such an address is refused when it
+    is added (by hand or in a CSV), and one stored before fails on its own
+    while everyone else still gets the edition."""
+    mailbox, _ = smtp
+    added = subprocess.run(
+        [sys.executable, "-m", "digest", "recipients", "add", "josé@example.org"]
+        + ["--config", str(config)],
+        capture_output=True,
+        text=True,
+    )
+    assert added.returncode == 2 and "SMTPUTF8" in added.stderr, added.stderr
+    listing = tmp_path / "accents.csv"
+    listing.write_text("address\nsok@example.org\njosé@example.org\n", "utf-8")
+    with open_digest(load_config(config)) as digest:
+        with pytest.raises(ConfigError, match=r"accents.csv:3: address: .*SMTPUTF8"):
+            digest.import_recipients(listing)
+        assert digest.add_recipient("Reader@Exämple.org")
+        # As an older version of press-digest could have stored it.
+        digest.store.add_recipients([Recipient("josé@example.org")], MONDAY_MORNING)
+    result = send(config)
+    assert result.returncode == 1, result.stderr
+    assert "josé@example.org" in result.stderr and "SMTPUTF8" in result.stderr
+    exactly_once(mailbox, [*RECIPIENTS, "reader@xn--exmple-cua.org"])
+    statuses = ledger(config)
+    assert statuses["josé@example.org"] == "failed-permanent"
+    assert statuses["reader@exämple.org"] == "sent"
+    test_copy = send(config, "--to", "josé@example.org")
+    assert test_copy.returncode == 2 and "SMTPUTF8" in test_copy.stderr
+    assert "Traceback" not in test_copy.stderr
 
 
 def test_credentials_never_appear_in_output(tmp_path: Path) -> None:
