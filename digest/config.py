@@ -67,7 +67,15 @@ _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
 def _address(value: Any) -> str | None:
-    return None if _ADDRESS.match(value) else f"{value!r} is not an email address"
+    if not _ADDRESS.match(value):
+        return f"{value!r} is not an email address"
+    if not value.isascii():
+        # smtplib would fail on every message with a traceback.
+        return (
+            f"{value!r} has letters outside ASCII, which SMTP carries only with SMTPUTF8; "
+            "press-digest does not use it (write a domain in another script as xn--...)"
+        )
+    return None
 
 
 def _timezone(value: Any) -> str | None:

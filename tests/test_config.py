@@ -74,6 +74,10 @@ def test_values_are_checked_not_just_typed(tmp_path: Path) -> None:
     assert "is not an email address" in _error_for(
         tmp_path, replace=('"press@example.org"', '"press"')
     )
+    not_ascii = ('"press@example.org"', '"presse@médias.kh"')
+    assert "sender.address: 'presse@médias.kh' has letters outside ASCII" in _error_for(
+        tmp_path, replace=not_ascii
+    )
     assert "unknown time zone" in _error_for(tmp_path, '\n[schedule]\ntimezone = "Mars/Base"\n')
     # Five fields, but no minute 99: refused when the config loads, not at send time.
     bad_cron = _error_for(tmp_path, '\n[schedule]\ncron = "99 7 * * 1"\n')
