@@ -97,6 +97,13 @@ def wire_address(address: str) -> str:
     return str(checked.ascii_email)
 
 
+def display_name(name: str) -> str:
+    """A recipient's name as the To header may carry it: on one line, with no
+    control characters. A line break in a name from a spreadsheet would
+    break the header, or smuggle in one of its own ("Bcc: ...")."""
+    return " ".join("".join(c if c.isprintable() else " " for c in name).split())
+
+
 def parse_recipients_csv(text: str, path: str) -> list[Recipient]:
     """Rows of address,name,language,list (a header row names the columns;
     only `address` is required). Errors name the file and line."""
@@ -120,7 +127,7 @@ def parse_recipients_csv(text: str, path: str) -> list[Recipient]:
             address,
             Recipient(
                 address=address,
-                name=(row.get("name") or "").strip(),
+                name=display_name(row.get("name") or ""),
                 lang=(row.get("language") or row.get("lang") or "").strip(),
                 list=(row.get("list") or "").strip() or "main",
             ),

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from .config import Config, config_error
 from .delivery import (
     content_hash,
+    display_name,
     message_id,
     normalise_address,
     parse_recipients_csv,
@@ -79,7 +80,7 @@ class SendingMixin:
         """Add one address (checked for shape); False if it was already known."""
         address = normalise_address(address)
         wire_address(address)  # refused now rather than at every send
-        recipient = Recipient(address, name, lang, group or "main")
+        recipient = Recipient(address, display_name(name), lang, group or "main")
         return self.store.add_recipients([recipient], self._now()) == 1
 
     def import_recipients(self, path: Path) -> int:
@@ -312,7 +313,8 @@ class SendingMixin:
         return compose_message(
             body,
             sender=self._sender(),
-            to=formataddr((recipient.name, address)),
+            # Cleaned again: a name stored by an older version may hold anything.
+            to=formataddr((display_name(recipient.name), address)),
             date=frozen.frozen,
             message_id=msgid,
             mailing=mailing,

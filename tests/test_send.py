@@ -397,6 +397,29 @@ def test_an_address_the_wire_cannot_carry_is_refused_and_never_stops_the_list(
     assert "Traceback" not in test_copy.stderr
 
 
+def test_a_name_with_a_line_break_cannot_break_or_add_a_header(
+    smtp: tuple[Mailbox, int], config: Path, tmp_path: Path
+) -> None:
+    """Names come from spreadsheets, where a cell can hold a line break: one
+    must neither cut the To header short nor slip in a Bcc of its own."""
+    mailbox, _ = smtp
+    listing = tmp_path / "names.csv"
+    listing.write_text('address,name\nsok@example.org,"Sok\r\nBcc: spy@example.org"\n', "utf-8")
+    with open_digest(load_config(config)) as digest:
+        assert digest.import_recipients(listing) == 1
+        # As an older version could have stored it, uncleaned.
+        digest.store.add_recipients([Recipient("dara@example.org", "Dara\nChan")], MONDAY_MORNING)
+        names = {r.address: r.name for r in digest.store.recipients()}
+    assert names["sok@example.org"] == "Sok Bcc: spy@example.org"
+    result = send(config)
+    assert result.returncode == 0, result.stderr
+    exactly_once(mailbox, [*RECIPIENTS, "sok@example.org", "dara@example.org"])
+    assert mailbox.per_recipient()["spy@example.org"] == 0
+    messages = {m["To"].addresses[0].addr_spec: m for m in mailbox.messages()}
+    assert messages["sok@example.org"]["Bcc"] is None
+    assert messages["dara@example.org"]["To"].addresses[0].display_name == "Dara Chan"
+
+
 def test_credentials_never_appear_in_output(tmp_path: Path) -> None:
     user, password = "press-user", "s3cret-Pa55word"
     for mailbox, port in run_smtp_server(Mailbox(login=(user, password))):
