@@ -166,6 +166,11 @@ class DigestSettings:
         check=_not_negative,
     )
     max_items: int = setting(40, help="Most items in one edition", check=_positive)
+    summary_chars: int = setting(
+        400,
+        help="Longest summary shown for a story, cut at a sentence or word; 0 shows it whole",
+        check=_not_negative,
+    )
     story_similarity: float = setting(
         0.22,
         help="How alike two reports must be (0-1) to be shown as one story",

@@ -634,6 +634,7 @@ class Digest(SendingMixin):
             now=now.astimezone(self.zone),
             max_age=max_age,
             max_items=settings.max_items,
+            summary_chars=settings.summary_chars,
             stories=self.store.stories(),
             edits=self.store.item_edits(),
             watched={key: tuple(m.watched.name for m in found) for key, found in mentions.items()},

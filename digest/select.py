@@ -26,6 +26,9 @@ from .types import (
 
 # Fewer on-topic items than this and the edition opens straight on its sections.
 LEAD_MIN_ITEMS = 4
+# Where a sentence ends: Latin stops followed by a space, or Khmer's khan.
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|[។៕]")
+_COENG = "\u17d2"  # Khmer: joins the next consonant below this one
 
 
 def plan_edition(
@@ -37,6 +40,7 @@ def plan_edition(
     now: datetime,
     max_age: timedelta | None,
     max_items: int,
+    summary_chars: int = 0,
     stories: Sequence[Story] = (),
     edits: Mapping[int, ItemEdit] | None = None,
     watched: Mapping[int, tuple[str, ...]] | None = None,
@@ -54,7 +58,8 @@ def plan_edition(
     ones are never sent until released), headlines, summaries, sections,
     order and the lead are theirs to choose. `watched` names the watched
     people an item mentions, `previously` when a watched case it continues
-    was last in an edition.
+    was last in an edition. Summaries longer than `summary_chars` (0: no
+    limit) are shown cut short, unless the editor wrote them.
     """
     edits = edits or {}
     window_start = now - max_age if max_age is not None else None
@@ -78,6 +83,7 @@ def plan_edition(
             ),
             edits.get(item.id),
             known,
+            summary_chars,
         )
         for item in in_window
         if item.id not in hidden
@@ -122,18 +128,44 @@ def _position(edits: Mapping[int, ItemEdit], entry: EditionItem, default: int) -
     return float(default) if position is None else position
 
 
-def _edited(entry: EditionItem, edit: ItemEdit | None, known: set[str]) -> EditionItem:
-    """The entry as the editor wants it shown: their headline, summary and
-    section. The stored item is untouched; this is a copy."""
+def _edited(
+    entry: EditionItem, edit: ItemEdit | None, known: set[str], summary_chars: int
+) -> EditionItem:
+    """The entry as it will be shown: the editor's headline, summary and
+    section where they gave them, else the feed's summary cut to length. The
+    stored item is untouched; this is a copy."""
+    if edit is None or edit.summary is None:
+        summary = excerpt(entry.item.summary, summary_chars)
+    else:
+        summary = edit.summary
+    title = (edit.title if edit else None) or entry.item.title
+    if (title, summary) != (entry.item.title, entry.item.summary):
+        entry = replace(entry, item=replace(entry.item, title=title, summary=summary))
     if edit is None:
         return entry
-    item = replace(
-        entry.item,
-        title=edit.title or entry.item.title,
-        summary=entry.item.summary if edit.summary is None else edit.summary,
-    )
-    classification = _with_editor_topic(item, edit.topic, entry.classification, known)
-    return replace(entry, item=item, classification=classification)
+    classification = _with_editor_topic(entry.item, edit.topic, entry.classification, known)
+    return replace(entry, classification=classification)
+
+
+def excerpt(text: str, limit: int) -> str:
+    """The start of a summary for a bullet, at most `limit` characters (0:
+    all of it). Feeds often carry a whole article as their summary, where the
+    digest wants its first lines: cut after the last sentence that ends in
+    the limit if that keeps half of it, else after the last whole word, with
+    "…". Khmer, written without spaces between words, is never cut inside a
+    letter cluster."""
+    text = text.strip()
+    if limit <= 0 or len(text) <= limit:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit)]
+    if ends and ends[-1] >= limit // 2:
+        return text[: ends[-1]]
+    cut = max(text.rfind(" ", 0, limit + 1), text.rfind("\n", 0, limit + 1))
+    if cut < limit // 2:  # one long run of letters: cut between two clusters
+        cut = limit
+        while cut > 1 and (unicodedata.category(text[cut])[0] == "M" or text[cut - 1] == _COENG):
+            cut -= 1
+    return text[:cut].rstrip(" \n,;:-–—") + "…"
 
 
 def choose_lead(entries: Sequence[EditionItem]) -> EditionItem | None:

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from digest.select import edition_slug, plan_edition
-from digest.types import Classification, EditionText, Item, Story, Taxonomy, Topic
+from digest.parse import parse_feed
+from digest.select import edition_slug, excerpt, plan_edition
+from digest.types import (
+    Classification,
+    EditionText,
+    FeedSource,
+    FetchResult,
+    Item,
+    ItemEdit,
+    Story,
+    Taxonomy,
+    Topic,
+)
+
+from .conftest import shared_fixture
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 TAXONOMY = Taxonomy(topics=(Topic("first", "First", "d"), Topic("second", "Second", "d")))
@@ -99,3 +113,55 @@ def test_the_editors_topic_wins_over_the_classifier() -> None:
     sections = {s.topic.id: [e.item.id for e in s.items] for s in edition.sections}
     assert sections == {"first": [2], "second": [1]}
     assert edition.sections[1].items[0].classification.set_by_editor
+
+
+ARTICLE = (
+    "Police detained the union's president at dawn on Monday. "
+    "Colleagues said officers gave no reason and showed no warrant. "
+) * 12
+KHMER = "សកម្មជនបរិស្ថានបីនាក់ត្រូវបានតុលាការកាត់ទោសឱ្យជាប់ពន្ធនាគារប្រាំឆ្នាំ" * 10
+
+
+def test_a_whole_article_in_a_feed_summary_is_shown_as_its_first_sentences() -> None:
+    cut = excerpt(ARTICLE, 200)
+    assert cut == ARTICLE[: len(cut)] and len(cut) <= 200
+    # Three sentences fit in 200 characters (176), not four (239).
+    assert cut.endswith("at dawn on Monday.") and len(cut) == 176, "the last that fits"
+    assert excerpt("Short and whole.", 200) == "Short and whole."
+    assert excerpt(ARTICLE, 0) == ARTICLE.strip(), "0: no limit"
+
+
+def test_without_a_sentence_end_the_cut_falls_between_words() -> None:
+    words = "the court adjourned the hearing of the land defenders " * 20
+    cut = excerpt(words, 100)
+    assert cut.endswith("…") and len(cut) <= 101
+    assert words.startswith(cut[:-1]) and words[len(cut) - 1] == " ", "a whole word"
+
+
+def test_khmer_is_never_cut_inside_a_letter_cluster() -> None:
+    for limit in range(40, 80):
+        cut = excerpt(KHMER, limit)[:-1]
+        rest = KHMER[len(cut) :]
+        assert KHMER.startswith(cut) and len(cut) <= limit
+        assert not cut.endswith("\u17d2"), "a subscript joiner waits for its consonant"
+        assert not unicodedata.category(rest[0]).startswith("M"), "a vowel sign stays on"
+
+
+def test_long_summaries_are_cut_for_the_email_but_the_editors_are_not() -> None:
+    long_one, written = replace(item(1, 1), summary=ARTICLE), replace(item(2, 1), summary="x")
+    edits = {2: ItemEdit(item_id=2, summary=ARTICLE)}
+    edition = plan([long_one, written], {1: "first", 2: "first"}, summary_chars=300, edits=edits)
+    shown = {e.item.id: e.item.summary for e in edition.items}
+    assert len(shown[1]) <= 300 and ARTICLE.startswith(shown[1])
+    assert shown[2] == ARTICLE, "what the editor wrote is theirs"
+    assert long_one.summary == ARTICLE, "the stored item keeps the whole text"
+
+
+def test_real_feeds_carrying_whole_articles_give_short_bullets() -> None:
+    path = shared_fixture("real-feeds", "rss-parser", "many-links.rss")
+    fetched = FetchResult(url="https://testing.example/feed", content=path.read_bytes())
+    parsed = parse_feed(FeedSource(url=fetched.url), fetched)
+    items = [replace(item(n, 1), summary=entry.summary) for n, entry in enumerate(parsed.items, 1)]
+    assert max(len(i.summary) for i in items) > 5000, "the feed carries whole articles"
+    edition = plan(items, dict.fromkeys(range(1, len(items) + 1), "first"), summary_chars=400)
+    assert edition.items and max(len(e.item.summary) for e in edition.items) <= 401
