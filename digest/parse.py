@@ -61,20 +61,41 @@ def parse_feed(source: FeedSource, fetched: FetchResult) -> ParsedFeed:
         raise FeedError(source.url, _explain_unusable(fetched.content, problem, fetched.url))
     feed = result.feed
     feed_lang = _lang(feed.get("language")) or source.lang
+    base = _link_base(fetched.url, str(feed.get("link") or ""))
     items = tuple(
         item
         for entry in result.entries
-        if (item := _parse_entry(entry, feed_lang, fetched.url)) is not None
+        if (item := _parse_entry(entry, feed_lang, base)) is not None
     )
+    warnings = []
+    if problem:
+        warnings.append(f"feed is not well-formed, recovered what could be read: {problem}")
+    if len(items) < len(result.entries):
+        # Said, not silent: a feed that lists twenty stories and yields none
+        # would otherwise look healthy and merely quiet.
+        warnings.append(
+            f"{len(result.entries) - len(items)} of {len(result.entries)} entries left out: "
+            "no title, or no http(s) link to read them at"
+        )
     return ParsedFeed(
         url=source.url,
         title=html_to_line(feed.get("title", "")) or source.name,
         lang=feed_lang,
         items=items,
-        warning=f"feed is not well-formed, recovered what could be read: {problem}"
-        if problem
-        else None,
+        warning="; ".join(warnings) or None,
     )
+
+
+def _link_base(fetched_url: str, site: str) -> str:
+    """What an entry's relative link is relative to: where the feed came from
+    when that is the web; for a copy kept on disk (a mirror an editor syncs),
+    the site the feed names as its own, since a file path is no place to read
+    a story at."""
+    if urlsplit(fetched_url).scheme.lower() in ("http", "https"):
+        return fetched_url
+    if urlsplit(site).scheme.lower() in ("http", "https"):
+        return site
+    return fetched_url
 
 
 def _parse_entry(entry: dict[str, Any], feed_lang: str | None, base: str) -> ParsedItem | None:

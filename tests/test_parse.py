@@ -100,6 +100,33 @@ def test_an_entry_without_a_link_is_dropped_not_given_the_feed_address() -> None
     assert [item.title for item in feed.items] == ["Linked"]
 
 
+def test_entries_left_out_are_counted_in_a_warning() -> None:
+    rss = (
+        b'<rss version="2.0"><channel><title>T</title>'
+        b"<item><title>No link</title></item>"
+        b"<item><link>https://n.example/untitled</link></item>"
+        b"<item><title>Linked</title><link>/a</link></item></channel></rss>"
+    )
+    feed = parse_bytes(rss, url="https://n.example/feed")
+    assert len(feed.items) == 1
+    assert feed.warning == "2 of 3 entries left out: no title, or no http(s) link to read them at"
+
+
+def test_a_copy_on_disk_resolves_relative_links_against_the_site_it_names() -> None:
+    """A mirror an editor syncs to disk: its relative links point at the
+    publisher's site (the feed's own <link>), not at a file path."""
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+        b'<link rel="alternate" href="https://news.example/"/>'
+        b'<entry><title>A</title><id>a</id><link href="/2026/a"/></entry></feed>'
+    )
+    feed = parse_bytes(atom, url="file:///srv/mirror/news.atom")
+    assert [item.url for item in feed.items] == ["https://news.example/2026/a"]
+    assert feed.warning is None
+    served = parse_bytes(atom, url="https://feeds.example/news.atom")
+    assert [item.url for item in served.items] == ["https://feeds.example/2026/a"]
+
+
 def test_xml_base_applies_only_inside_the_element_that_sets_it() -> None:
     rss = (
         b'<rss version="2.0"><channel><title>T</title>'
