@@ -107,7 +107,7 @@ def _parse_entry(entry: dict[str, Any], feed_lang: str | None, base: str) -> Par
         # be read, and a javascript: or data: "link" is an attack on whoever
         # clicks it. None of them belongs in a digest.
         return None
-    summary = html_to_text(_summary_html(entry))
+    summary = without_boilerplate(html_to_text(_summary_html(entry)))
     # dict.get reads the entry's own keys: feedparser's mapping would answer a
     # missing "updated_parsed" with the published date, and warn about it.
     updated = _datetime(dict.get(entry, "updated_parsed"))
@@ -128,6 +128,34 @@ def _parse_entry(entry: dict[str, Any], feed_lang: str | None, base: str) -> Par
         author=html_to_line(str(entry.get("author") or "")),
         lang=lang,
     )
+
+
+# Lines publishers and platforms end every summary with, which say nothing
+# about the story: "Continue reading...", "Read full article >>", WordPress's
+# "The post ... appeared first on ...", Medium's "... was originally
+# published in ...", and their French and Khmer kin.
+_BOILERPLATE = re.compile(
+    r"""(?:continue|keep)\ reading\W*
+      | read\ (?:more|the\ (?:full\ )?(?:story|article)|full\ (?:story|article))\W*
+      | (?:lire\ la\ suite|la\ suite\ de\ l'article|en\ savoir\ plus)\W*
+      | អានបន្ត\W*
+      | the\ post\ .+\ appeared\ first\ on\ .+
+      | .+\ was\ originally\ published\ in\ .+\ on\ medium,\ .+
+      | \[(?:…|\.\.\.)\]""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_TRAILING_ELLIPSIS = re.compile(r"\s*\[(?:…|\.\.\.)\]$")
+
+
+def without_boilerplate(summary: str) -> str:
+    """The summary without the closing lines a platform adds to every entry;
+    a cut-off excerpt's "[…]" becomes a plain "…"."""
+    lines = summary.split("\n")
+    while lines and _BOILERPLATE.fullmatch(lines[-1].strip()):
+        lines.pop()
+    if lines:
+        lines[-1] = _TRAILING_ELLIPSIS.sub("…", lines[-1])
+    return "\n".join(lines)
 
 
 def _summary_html(entry: Mapping[str, Any]) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import FeedError
-from digest.parse import parse_feed
+from digest.parse import parse_feed, without_boilerplate
 from digest.types import FeedSource, FetchResult
 
 from .conftest import ROOT, shared_fixture
@@ -151,6 +151,34 @@ def test_an_undeclared_language_is_told_from_the_text() -> None:
     assert [item.lang for item in parse_bytes(rss).items] == ["fr", "km"]
     declared = rss.replace(b"<channel>", b"<channel><language>en-GB</language>")
     assert [item.lang for item in parse_bytes(declared).items] == ["en", "en"]
+
+
+ARRESTS = "Read more about the arrests: police named six."
+
+
+@pytest.mark.parametrize(
+    ("summary", "kept"),
+    [
+        ("Police raided the office.\nContinue reading...", "Police raided the office."),
+        ("The minister resigned.\nRead full article >>", "The minister resigned."),
+        ("The court adjourned [\u2026]", "The court adjourned\u2026"),
+        ("Raid.\nThe post Police raid NGO appeared first on Observer.", "Raid."),
+        ("Texte.\nLire la suite", "Texte."),
+        ("អត្ថបទ។\nអានបន្ត", "អត្ថបទ។"),  # "read more" in Khmer
+        (ARRESTS, ARRESTS),  # a sentence that only starts like one stays
+    ],
+)
+def test_a_platforms_closing_line_is_not_part_of_the_summary(summary: str, kept: str) -> None:
+    assert without_boilerplate(summary) == kept
+
+
+def test_real_feeds_lose_their_read_more_lines() -> None:
+    for name, line in (("guardian.rss", "Continue reading"), ("wapowellness.xml", "Read full")):
+        folder = "rss-parser" if name == "guardian.rss" else "node-feedparser"
+        content = shared_fixture("real-feeds", folder, name).read_bytes()
+        feed = parse_bytes(content, url=f"https://publisher.example/{name}")
+        assert len(feed.items) > 20
+        assert not [item.title for item in feed.items if line in item.summary]
 
 
 REAL_FEEDS = ["rss-parser", "node-feedparser"]
