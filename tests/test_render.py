@@ -112,6 +112,17 @@ def test_feed_text_cannot_inject_markup() -> None:
         assert HOSTILE in rendered.text, "the text part shows the characters as they are"
 
 
+def test_a_summary_in_two_paragraphs_keeps_its_break_in_html() -> None:
+    """A standfirst and its first paragraph often have no full stop between
+    them: joined on one line they would read "after the rally A senior..."."""
+    summary = f"Shots fired after the rally\nA senior leader {HOSTILE} said"
+    rendered = render(one_item_edition(make_item(1, summary=summary)))
+    assert re.search(
+        r"Shots fired after the rally<br\s*/?>A senior leader &lt;script&gt;", rendered.html
+    )
+    assert "<script>" not in rendered.html
+
+
 def test_nothing_loads_from_outside_and_every_image_has_alt() -> None:
     theme = Theme(logo=LOGO)
     page = Page(render(big_edition(), theme=theme).html)
