@@ -12,10 +12,14 @@ import hashlib
 import hmac
 import io
 from dataclasses import replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from .errors import ConfigError
 from .types import MailingList, Recipient, RenderedEdition
+
+if TYPE_CHECKING:
+    from email_validator import ValidatedEmail
 
 
 def message_id(slug: str, address: str, domain: str) -> str:
@@ -64,15 +68,7 @@ def normalise_address(address: str) -> str:
     """The address in its canonical form, or ValueError saying what is wrong.
 
     No DNS lookups: an address is checked for shape, not deliverability."""
-    # Imported here: its tables take 13 ms to load, which every `digest update`
-    # from cron would pay without ever checking an address.
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        checked = validate_email(address.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValueError(f"{address!r} is not a valid email address: {exc}") from exc
-    return str(checked.normalized).lower()
+    return str(_validated(address.strip()).normalized).lower()
 
 
 def wire_address(address: str) -> str:
@@ -83,18 +79,24 @@ def wire_address(address: str) -> str:
     already stored fails alone instead of stopping the list."""
     if address.isascii():
         return address
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        checked = validate_email(address, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValueError(f"{address!r} is not a valid email address: {exc}") from exc
-    if checked.ascii_email is None:
+    ascii_form = _validated(address).ascii_email
+    if ascii_form is None:
         raise ValueError(
             f"{address!r} has letters outside ASCII before the @, which needs SMTPUTF8; "
             "press-digest sends without it, so it cannot write to this address"
         )
-    return str(checked.ascii_email)
+    return str(ascii_form)
+
+
+def _validated(address: str) -> ValidatedEmail:
+    # Imported here: its tables take 13 ms to load, which every `digest update`
+    # from cron would pay without ever checking an address.
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"{address!r} is not a valid email address: {exc}") from exc
 
 
 def display_name(name: str) -> str:
