@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
+
+from .smtp import certificates
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_OPML = ROOT / "feeds" / "sample.opml"
@@ -162,11 +163,7 @@ def feed_server() -> Iterator[FeedServer]:
 def https_feed_server(tmp_path: Path) -> Iterator[tuple[FeedServer, Path]]:
     """The same server over TLS, with a certificate for 127.0.0.1 from a
     throwaway CA that nothing trusts, and that CA's PEM file."""
-    authority = trustme.CA()
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("127.0.0.1").configure_cert(tls)
-    ca_file = tmp_path / "feed-ca.pem"
-    authority.cert_pem.write_to_path(str(ca_file))
+    tls, ca_file = certificates(tmp_path)
     for server in _serve_feeds(tls):
         yield server, ca_file
 
