@@ -22,10 +22,9 @@ from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, formataddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import jinja2
 from markupsafe import Markup
 from mjml import mjml2html
 
@@ -42,6 +41,9 @@ from .types import (
     Sender,
     Theme,
 )
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEXT_WIDTH = 78
 # English month abbreviations whatever the locale, as in "24 Nov 2026".
@@ -61,6 +63,10 @@ def template_environment(templates: Mapping[str, str]) -> jinja2.Environment:
 
 @functools.lru_cache(maxsize=8)
 def _environment(templates: tuple[tuple[str, str], ...]) -> jinja2.Environment:
+    # Imported on first use: commands that never render (update, feeds,
+    # recipients) start without its 18 ms.
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.DictLoader(dict(templates)),
         autoescape=jinja2.select_autoescape(
@@ -101,7 +107,8 @@ def html_paragraphs(text: str) -> Markup:
 
 
 def html_lines(text: str) -> Markup:
-    """Lines joined with <br>, each escaped: for a signature with name and role."""
+    """Lines joined with <br>, each escaped: a signature's name and role, a
+    summary's standfirst and first paragraph."""
     return Markup("<br>").join(_lines(text))
 
 
@@ -343,6 +350,8 @@ def unsubscribe_mailto(mailing: MailingList) -> str:
 
 
 def _render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+    import jinja2  # loaded already: the environment needed it
+
     try:
         return env.get_template(name).render(context)
     except jinja2.TemplateNotFound as exc:

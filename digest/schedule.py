@@ -12,11 +12,11 @@ import shlex
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
-from croniter import croniter
-
 
 def due_slot(cron: str, zone: tzinfo, now: datetime, grace: timedelta) -> datetime | None:
     """The latest scheduled time at or before `now`, if it is less than `grace` ago."""
+    from croniter import croniter  # on first use: `digest update` never needs it
+
     local_now = now.astimezone(zone)
     # croniter steps back from a moment strictly after the one we ask about.
     previous: datetime = croniter(cron, local_now + timedelta(seconds=1)).get_prev(datetime)
@@ -26,6 +26,8 @@ def due_slot(cron: str, zone: tzinfo, now: datetime, grace: timedelta) -> dateti
 
 
 def next_runs(cron: str, zone: tzinfo, now: datetime, count: int = 5) -> list[datetime]:
+    from croniter import croniter
+
     schedule = croniter(cron, now.astimezone(zone))
     return [schedule.get_next(datetime) for _ in range(count)]
 

@@ -13,8 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz
-
 from .classify import is_khmer, normalise
 from .errors import ConfigError
 from .tomlfile import KeyLocator, load_toml
@@ -71,6 +69,10 @@ class WatchlistMatcher:
         return tuple(found.values())
 
     def _in_text(self, normal: str, field: Field) -> list[Mention]:
+        # Imported here, not at the top: commands with no watchlist work to
+        # do (update, feeds, recipients) start without its 11 ms.
+        from rapidfuzz import fuzz
+
         mentions: list[Mention] = []
         if self._khmer and is_khmer(normal):
             squeezed = normal.replace(" ", "")
