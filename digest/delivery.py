@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from .errors import ConfigError
+from .sanitize import tidy_text
 from .types import MailingList, Recipient, RenderedEdition
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def display_name(name: str) -> str:
     """A recipient's name as the To header may carry it: on one line, with no
     control characters. A line break in a name from a spreadsheet would
     break the header, or smuggle in one of its own ("Bcc: ...")."""
-    return " ".join("".join(c if c.isprintable() else " " for c in name).split())
+    return " ".join(tidy_text(name).split())
 
 
 def parse_recipients_csv(text: str, path: str) -> list[Recipient]:
