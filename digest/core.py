@@ -41,7 +41,7 @@ from .health import flag_feeds
 from .outbox import SendingMixin
 from .parse import feed_links, parse_feed
 from .render import compose_message, message_body, render_edition, render_index
-from .select import arrange_topics, plan_edition
+from .select import arrange_topics, excerpt, plan_edition
 from .sources import add_outline, opml_document, parse_opml, remove_outline, resolve_location
 from .store import Store, open_store
 from .theme import THEME_COLOURS
@@ -827,16 +827,30 @@ class Digest(SendingMixin):
             known = {topic.id for topic in self.taxonomy.topics}
             if changes["topic"] not in known:
                 raise DigestError(f"unknown topic {changes['topic']!r}")
+        unedited = self._unedited_texts(item_id) if {"title", "summary"} & changes.keys() else {}
         changed = False
         for field, value in changes.items():
             if isinstance(value, str):
                 value = value.strip() or None  # an emptied field goes back to the original
+                if value == unedited.get(field):
+                    # The preview's form sends headline and summary together:
+                    # the one left as the email already shows it is no edit,
+                    # and must not withdraw an approval.
+                    value = None
             if isinstance(value, bool):
                 value = int(value)
             changed |= self.store.edit_item(item_id, field, value, self._now())
         if changed:
             self.store.withdraw_approval(self._now())
         return changed
+
+    def _unedited_texts(self, item_id: int) -> dict[str, str]:
+        """The headline and summary the email shows for an item nobody edited."""
+        for item in self.store.items():
+            if item.id == item_id:
+                summary = excerpt(item.summary, self.config.digest.summary_chars)
+                return {"title": item.title, "summary": summary}
+        return {}
 
     def move_item(self, item_id: int, step: int) -> bool:
         """Move an item up (-1) or down (+1) within its section."""

@@ -196,3 +196,31 @@ def _topic_labels(config: object) -> dict[str, str]:
     assert isinstance(config, Path)
     with open_digest(load_config(config)) as digest:
         return {topic.id: topic.label for topic in digest.taxonomy.topics}
+
+
+def test_saving_a_headline_leaves_the_summary_and_the_approval_alone(tmp_path: Path) -> None:
+    """The preview's form sends headline and summary together, the summary as
+    the email shows it (cut to length): only what the editor changed is an
+    edit, and an unchanged form withdraws no approval."""
+    from .conftest import SAMPLE_OPML, write_config
+
+    config = write_config(tmp_path, SAMPLE_OPML)
+    text = config.read_text("utf-8").replace("[digest]\n", "[digest]\nsummary_chars = 60\n")
+    config.write_text(text, "utf-8")
+    with open_digest(load_config(config)) as digest:
+        digest.update()
+        entry = digest.plan().items[0]
+        stored = next(i for i in digest.store.items() if i.id == entry.item.id)
+        assert len(entry.item.summary) < len(stored.summary), "shown cut to length"
+        digest.approve()
+        shown = {"title": entry.item.title, "summary": entry.item.summary}
+        assert not digest.edit_item(entry.item.id, **shown)
+        assert digest.approval() is not None, "nothing changed, nothing withdrawn"
+        assert digest.edit_item(
+            entry.item.id, title="A headline of our own", summary=shown["summary"]
+        )
+        [after] = [e for e in digest.plan().items if e.item.id == entry.item.id]
+        assert after.item.title == "A headline of our own"
+        assert after.item.summary == shown["summary"]
+        assert digest.store.item_edits()[entry.item.id].summary is None
+        assert digest.approval() is None, "a real change withdraws it"
