@@ -846,11 +846,13 @@ class Digest(SendingMixin):
 
     def _unedited_texts(self, item_id: int) -> dict[str, str]:
         """The headline and summary the email shows for an item nobody edited."""
-        for item in self.store.items():
-            if item.id == item_id:
-                summary = excerpt(item.summary, self.config.digest.summary_chars)
-                return {"title": item.title, "summary": summary}
-        return {}
+        item = self.store.item(item_id)
+        if item is None:
+            return {}
+        return {
+            "title": item.title,
+            "summary": excerpt(item.summary, self.config.digest.summary_chars),
+        }
 
     def move_item(self, item_id: int, step: int) -> bool:
         """Move an item up (-1) or down (+1) within its section."""

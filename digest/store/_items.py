@@ -51,17 +51,17 @@ class ItemTable(SourceTable):
 
     def items(self, *, since: datetime | None = None) -> list[Item]:
         """Stored items dated at or after `since` (all when None), newest first."""
-        query = """
-            SELECT items.id, sources.url, coalesce(items.outlet, nullif(sources.name, ''),
-                   sources.feed_title, sources.url), guid, items.url, canonical_url, title,
-                   summary, published_at, first_seen_at, updated_at, items.lang,
-                   editor_added, editor_topic, note
-            FROM items JOIN sources ON sources.id = items.source_id
+        query = f"""{_SELECT_ITEMS}
             WHERE ? IS NULL OR coalesce(published_at, first_seen_at) >= ?
             ORDER BY coalesce(published_at, first_seen_at) DESC, items.id DESC
         """
         bound = iso(since)
         return [_item(row) for row in self._db.execute(query, (bound, bound))]
+
+    def item(self, item_id: int) -> Item | None:
+        """One stored item by its id."""
+        row = self._db.execute(f"{_SELECT_ITEMS} WHERE items.id = ?", (item_id,)).fetchone()
+        return _item(row) if row else None
 
     def count_items(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM items").fetchone()[0])
@@ -279,6 +279,15 @@ def _feed_fields(parsed: ParsedItem) -> _Fields:
         parsed.lang,
         iso(parsed.published),
     )
+
+
+# Every column of an Item, for `items` and `item` to filter.
+_SELECT_ITEMS = """
+    SELECT items.id, sources.url, coalesce(items.outlet, nullif(sources.name, ''),
+           sources.feed_title, sources.url), guid, items.url, canonical_url, title,
+           summary, published_at, first_seen_at, updated_at, items.lang,
+           editor_added, editor_topic, note
+    FROM items JOIN sources ON sources.id = items.source_id"""
 
 
 def _item(row: tuple[object, ...]) -> Item:
