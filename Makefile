@@ -60,9 +60,12 @@ test: lint system-packages
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/classify_speed.py
 
-# Per-topic precision/recall/F1 on the held-out part of our labelled set.
+# Per-topic precision/recall/F1 on the held-out part of our labelled set, then
+# relevance on what we did not tune on: the frozen look-alikes, every real-feed
+# entry labelled by hand, and learning from the editor replayed.
 bench-classify: $(VENV)/.installed-test
 	$(BIN)/python bench/classify_eval.py
+	$(BIN)/python bench/relevance_eval.py
 
 # Khmer phrases as substrings (what we do) against whole words (khmer-nltk).
 bench-khmer: $(VENV)/.installed-test

@@ -22,8 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digest.classify import Classifier, normalise, parse_taxonomy  # noqa: E402
+from digest.classify import Classifier  # noqa: E402
 from digest.parse import parse_feed  # noqa: E402
+from digest.taxonomy import parse_taxonomy  # noqa: E402
+from digest.text import normalise  # noqa: E402
 from digest.types import FeedSource, FetchResult, Item  # noqa: E402
 from digest.watch import WatchlistMatcher, parse_watchlist  # noqa: E402
 

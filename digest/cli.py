@@ -479,8 +479,10 @@ def classify(
     `digest classify -` reads JSON Lines on stdin, each {"id", "title",
     "summary", "lang"}, and writes one JSON line per input, in order:
     {"id", "topics", "primary" (null: off-topic), "confidence", "evidence":
-    [{"topic", "term", "field", "weight"}]}. `--explain "some text"` prints
-    a readable breakdown instead.
+    [{"topic", "term", "field", "weight"}], "relevance" (0 to 1: how surely
+    it is in scope), "why" (a sentence naming the act, the target and the
+    rule that chose the section, or why it was left out)}. `--explain "some
+    text"` prints a readable breakdown instead.
     """
     try:
         taxonomy = load_taxonomy(taxonomy_path or _configured_taxonomy(config_path))

@@ -31,8 +31,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from .classify import normalise, stem
 from .errors import ConfigError
+from .text import normalise, stem
 from .tomlfile import load_toml
 from .types import Item, Story
 

@@ -186,6 +186,13 @@ class DigestSettings:
         help="Address of an archived copy of a page, with {url} for the page (empty: none)",
         check=_url_pattern,
     )
+    focus: tuple[str, ...] = setting(
+        (),
+        help=(
+            "Countries or regions the digest covers (bundled: cambodia); a general outlet's "
+            "story that names none of their places is left out (empty: no focus)"
+        ),
+    )
     archived_copy_hosts: tuple[str, ...] = setting(
         (), help='Outlets (host names) whose items get an archived-copy link; "*" for all'
     )
@@ -208,6 +215,9 @@ class PathSettings:
     output: Path = setting(help="Folder the editions are written to")
     templates: Path | None = setting(None, help="Your templates; override bundled ones by name")
     taxonomy: Path | None = setting(None, help="Your topic taxonomy instead of the bundled one")
+    focus: Path | None = setting(
+        None, help="Your own focus regions (places in en, fr, km) instead of the bundled ones"
+    )
     watchlist: Path | None = setting(
         None, help="People, cases and organisations to follow (watchlist.toml)"
     )

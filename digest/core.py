@@ -32,24 +32,27 @@ from zoneinfo import ZoneInfo
 
 from . import fetch
 from .archive import atom_feed
-from .classify import Classifier, classification_record, explain, parse_taxonomy
+from .classify import Classifier, classification_record, explain
 from .cluster import Concepts, cluster_items, parse_concepts
 from .config import Config, config_error
 from .errors import ConfigError, DigestError, FeedError, FeedGone
 from .files import write_atomically
+from .filing import Filing, file_items
+from .focus import FocusMatcher, parse_focus
 from .health import flag_feeds
+from .learning import EditorModel, Example
 from .outbox import SendingMixin
 from .parse import feed_links, parse_feed
 from .render import compose_message, message_body, render_edition, render_index
 from .select import arrange_topics, excerpt, plan_edition
 from .sources import add_outline, opml_document, parse_opml, remove_outline, resolve_location
 from .store import Store, open_store
+from .taxonomy import parse_taxonomy
 from .theme import THEME_COLOURS
 from .types import (
     AddedFeed,
     AddedItem,
     BuildResult,
-    Classification,
     Edition,
     EditionItem,
     EditionText,
@@ -59,6 +62,7 @@ from .types import (
     FeedUpdate,
     FetchResult,
     FrozenEdition,
+    Item,
     Logo,
     MailingList,
     Mention,
@@ -189,6 +193,47 @@ class Digest(SendingMixin):
                 text = self._read_named_file(custom, "paths.taxonomy", "taxonomy")
                 self._taxonomy = parse_taxonomy(text, str(custom))
         return self._taxonomy
+
+    def focus(self) -> FocusMatcher | None:
+        """The places of `[digest] focus`, compiled; None when there is no focus."""
+        names = self.config.digest.focus
+        if not names:
+            return None
+        path = self.config.paths.focus
+        if path is None:
+            bundled = resources.files("digest").joinpath("focus.toml")
+            regions = parse_focus(bundled.read_text("utf-8"), "bundled focus.toml")
+        else:
+            regions = parse_focus(self._read_named_file(path, "paths.focus", "focus"), str(path))
+        unknown = [name for name in names if name not in regions]
+        if unknown:
+            raise config_error(
+                self.config,
+                "digest.focus",
+                f"unknown region {unknown[0]!r} (known: {', '.join(sorted(regions))})",
+            )
+        return FocusMatcher(tuple(regions[name] for name in names))
+
+    def _filing(self, items: Sequence[Item]) -> Filing:
+        """What filing needs: the classifier, the editor's examples, the focus."""
+        edits = self.store.item_edits()
+        examples: dict[int, Example] = {}
+        for item_id, edit in edits.items():
+            if edit.excluded or edit.topic:
+                item = self.store.item(item_id)
+                if item is not None:
+                    topic = None if edit.excluded else edit.topic
+                    examples[item_id] = Example(item.title, topic, item.outlet)
+        for item in items:
+            if item.editor_added and item.editor_topic and item.id not in examples:
+                examples[item.id] = Example(item.title, item.editor_topic, item.outlet)
+        return Filing(
+            classifier=Classifier(self.taxonomy),
+            model=EditorModel(examples.values()),
+            decided=frozenset(examples),
+            focus=self.focus(),
+            curated=frozenset(source.url for source in self.sources() if source.curated),
+        )
 
     @property
     def watchlist(self) -> Watchlist:
@@ -617,15 +662,13 @@ class Digest(SendingMixin):
             for item in self.store.items(since=now - max_age if max_age else None)
             if item.id not in already_sent
         ]
-        classifier = Classifier(self.taxonomy)
         matcher = WatchlistMatcher(self.watchlist)
         mentions = {item.id: matcher.mentions(item.title, item.summary) for item in items}
-        classifications: dict[int, Classification] = {
-            item.id: classifier.classify(
-                item.title, item.summary, item.lang, matcher.evidence(mentions[item.id])
-            )
-            for item in items
-        }
+        classifications = file_items(
+            items,
+            self._filing(items),
+            {key: matcher.evidence(found) for key, found in mentions.items()},
+        )
         edition = plan_edition(
             items,
             classifications,
@@ -982,6 +1025,8 @@ def edition_json(
             "primary_set_by_editor": why.set_by_editor,
             "topics": list(why.topics),
             "confidence": why.confidence,
+            "relevance": why.relevance,
+            "why": why.why,
             "evidence": [
                 {"topic": ev.topic, "term": ev.term, "field": ev.field, "weight": ev.weight}
                 for ev in why.evidence

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import trafilatura
 
-from .classify import detect_language
 from .sanitize import html_to_line, tidy_text
+from .text import detect_language
 
 SUMMARY_LIMIT = 400
 _HTML_LANG = re.compile(rb"<html[^>]*\slang=[\"']?([A-Za-z]{2,3})", re.IGNORECASE)

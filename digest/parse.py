@@ -18,9 +18,9 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from .classify import detect_language
 from .errors import FeedError
 from .sanitize import html_to_line, html_to_text
+from .text import detect_language
 from .types import FeedSource, FetchResult, ParsedFeed, ParsedItem
 
 _ALTERNATE = re.compile(

@@ -19,8 +19,10 @@ from .types import FeedSource
 REMOTE_SCHEMES = ("http", "https")
 
 
-# press-digest's own outline attribute, for publishers that block unknown clients.
+# press-digest's own outline attributes: a User-Agent for publishers that block
+# unknown clients, and curated="true" for a rights group's own feed (see focus).
 USER_AGENT_ATTRIBUTE = "userAgent"
+CURATED_ATTRIBUTE = "curated"
 
 
 def parse_opml(text: str, path: str) -> tuple[FeedSource, ...]:
@@ -41,6 +43,8 @@ def parse_opml(text: str, path: str) -> tuple[FeedSource, ...]:
                 name=name.strip(),
                 lang=outline.get("language") or None,
                 user_agent=outline.get(USER_AGENT_ATTRIBUTE) or None,
+                curated=(outline.get(CURATED_ATTRIBUTE) or "").strip().lower()
+                in ("true", "yes", "1"),
             ),
         )
     return tuple(sources.values())
@@ -92,6 +96,8 @@ def _outline(source: FeedSource) -> ET.Element:
         attributes["language"] = source.lang
     if source.user_agent:
         attributes[USER_AGENT_ATTRIBUTE] = source.user_agent
+    if source.curated:
+        attributes[CURATED_ATTRIBUTE] = "true"
     return ET.Element("outline", attributes)
 
 

@@ -23,6 +23,9 @@ class FeedSource:
     lang: str | None = None
     # Some publishers block unknown crawlers; the editor may name one per feed.
     user_agent: str | None = None
+    # A rights group's own feed: its stories are in the digest's focus whatever
+    # places they name (a general outlet's are checked against the focus).
+    curated: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,12 +151,60 @@ class Topic:
     phrases: tuple[Phrase, ...] = ()
 
 
+ScopeKind = Literal["core", "acts", "targets", "actors", "responses", "dampers", "senses"]
+
+
+@dataclass(frozen=True)
+class ScopePhrase:
+    """A phrase of the relevance stage: what part of "who did what to whom" it
+    names (`kind`), the group it belongs to ("detention", "press"), and how
+    strongly it says so (0 to 1)."""
+
+    kind: ScopeKind
+    group: str
+    phrase: Phrase
+
+
+@dataclass(frozen=True)
+class SectionRule:
+    """One line of the written precedence: the first rule whose groups all
+    appear in a story's main event chooses its section. Within one kind the
+    groups are alternatives; across kinds all must be present."""
+
+    topic: str
+    rule: str
+    acts: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    responses: tuple[str, ...] = ()
+    core: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What is in the digest's scope: a repressive act against a civic or
+    political target, or a response to one; and the precedence of sections."""
+
+    phrases: tuple[ScopePhrase, ...]
+    sections: tuple[SectionRule, ...] = ()
+    threshold: float = 0.5
+    # How much a sign of ordinary crime, sport or business lowers relevance.
+    damping: float = 0.5
+    # Response groups that need no responder named ("sanctions imposed").
+    responses_alone: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Taxonomy:
-    """The topics, in the order their sections appear, and the filing threshold."""
+    """The topics, in the order their sections appear, and the filing threshold.
+
+    `scope` is the relevance stage; a taxonomy without one files every item
+    whose topic score reaches the threshold, as the first versions did.
+    """
 
     topics: tuple[Topic, ...]
     threshold: float = 1.0
+    scope: Scope | None = None
 
     def topic(self, topic_id: str) -> Topic:
         for topic in self.topics:
@@ -186,6 +237,10 @@ class Classification:
     evidence: tuple[Evidence, ...] = ()
     # The editor chose the primary topic by hand; the evidence is the machine's.
     set_by_editor: bool = False
+    # How surely the item is in the digest's scope (0 to 1), and a sentence
+    # saying why it is in or out, for the editor.
+    relevance: float = 1.0
+    why: str = ""
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .classify import is_khmer, normalise
 from .errors import ConfigError
+from .text import is_khmer, normalise
 from .tomlfile import KeyLocator, load_toml
 from .types import Evidence, Field, Mention, Watched, Watchlist
 

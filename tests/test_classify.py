@@ -6,8 +6,10 @@ from importlib import resources
 
 import pytest
 
-from digest.classify import Classifier, detect_language, normalise, parse_taxonomy
+from digest.classify import Classifier
 from digest.errors import ConfigError
+from digest.taxonomy import parse_taxonomy
+from digest.text import detect_language, normalise
 
 TAXONOMY = parse_taxonomy(
     resources.files("digest").joinpath("taxonomy.toml").read_text("utf-8"), "taxonomy.toml"
@@ -114,9 +116,9 @@ def test_a_shorter_phrase_inside_a_longer_one_does_not_count_again() -> None:
     result = CLASSIFIER.classify("សកម្មជនជាប់ពន្ធនាគារ", "")
     terms = [e.term for e in result.evidence if e.topic == "political-prisoners"]
     assert "ជាប់ពន្ធនាគារ" in terms and "ពន្ធនាគារ" not in terms
-    english = CLASSIFIER.classify("Opposition leader arrested", "")
+    english = CLASSIFIER.classify("Opposition leader's party dissolved", "")
     opposition = [e.term for e in english.evidence if e.topic == "opposition-crackdown"]
-    assert opposition == ["opposition leader"]
+    assert "opposition leader" in opposition and "opposition" not in opposition
 
 
 @pytest.mark.parametrize(
@@ -149,5 +151,5 @@ def test_with_a_segmenter_khmer_phrases_match_whole_words_only() -> None:
     by_word = Classifier(TAXONOMY, segmenter=_longest_words_first)
     assert "វាយ" not in {e.term for e in by_word.classify(assessing, "").evidence}
     assert by_word.classify(assessing, "").primary is None
-    beating = by_word.classify("ប៉ូលិសវាយដំ", "")
-    assert beating.primary == "violence-torture"
+    beating = by_word.classify("ប៉ូលិសវាយដំសកម្មជន", "")  # "police beat an activist"
+    assert "វាយដំ" in {e.term for e in beating.evidence}

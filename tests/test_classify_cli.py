@@ -44,7 +44,10 @@ def test_one_json_line_out_per_line_in_in_order(tmp_path: Path) -> None:
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", "b", "c", "d"]
     for record in out:
-        assert set(record) == {"id", "topics", "primary", "confidence", "evidence"}
+        assert set(record) == {
+            "id", "topics", "primary", "confidence", "evidence", "relevance", "why"
+        }  # fmt: skip
+        assert 0 <= record["relevance"] <= 1 and record["why"]
         for evidence in record["evidence"]:
             assert set(evidence) == {"topic", "term", "field", "weight"}
             assert evidence["field"] in ("title", "summary")
@@ -94,10 +97,10 @@ def test_an_editors_correction_wins_on_rebuild_and_is_exported(tmp_path: Path) -
         digest.update()
         title = "Monk who joined land protest beaten by unidentified men"
         [item] = [i for i in digest.store.items() if i.title == title]
-        assert digest.plan().items and digest.edit_item(item.id, topic="protest-assembly")
+        assert digest.plan().items and digest.edit_item(item.id, topic="land-environment")
         for _ in range(2):  # and on every later build
             filed = {e.item.id: e.classification for e in digest.build().edition.items}
-            assert filed[item.id].primary == "protest-assembly"
+            assert filed[item.id].primary == "land-environment"
             assert filed[item.id].set_by_editor
     result = subprocess.run(
         [sys.executable, "-m", "digest", "corrections", "--config", str(config)],
@@ -105,5 +108,5 @@ def test_an_editors_correction_wins_on_rebuild_and_is_exported(tmp_path: Path) -
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     [line] = [json.loads(row) for row in result.stdout.splitlines()]
-    assert line["id"] == str(item.id) and line["primary"] == "protest-assembly"
-    assert line["title"] == title and line["machine_primary"] != "protest-assembly"
+    assert line["id"] == str(item.id) and line["primary"] == "land-environment"
+    assert line["title"] == title and line["machine_primary"] != "land-environment"

@@ -17,9 +17,11 @@ def opml(*outlines: str) -> str:
     return f'<opml version="2.0"><head/><body>{"".join(outlines)}</body></opml>'
 
 
-def test_sample_list_names_five_local_feeds_with_languages() -> None:
+def test_sample_list_names_six_local_feeds_with_languages() -> None:
     sources = parse_opml(SAMPLE_OPML.read_text("utf-8"), str(SAMPLE_OPML))
-    assert len(sources) == 5
+    assert len(sources) == 6
+    # Five Cambodian outlets and rights groups are curated; the general wire is not.
+    assert [s.name for s in sources if not s.curated] == ["World Wire"]
     assert {s.lang for s in sources} == {"en", "fr", "km"}
     for source in sources:
         assert source.url.startswith("file:///") and Path(source.url[7:]).is_file()
