@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from classify_eval import DATA, part_of  # noqa: E402
 
+from digest.bundled import load_taxonomy  # noqa: E402
 from digest.classify import Classifier  # noqa: E402
-from digest.core import load_taxonomy  # noqa: E402
 
 WEIGHTS = (0.5, 1, 2, 3, 5)
 FLOORS = (0.2, 0.25, 0.3, 0.35, 0.4)

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from digest.bundled import load_taxonomy  # noqa: E402
 from digest.classify import Classifier  # noqa: E402
-from digest.core import load_taxonomy  # noqa: E402
 from digest.text import detect_language  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "classify_eval.jsonl"

@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from classify_eval import DATA, part_of  # noqa: E402
 
+from digest.bundled import load_taxonomy  # noqa: E402
 from digest.classify import Classifier  # noqa: E402
-from digest.core import load_taxonomy  # noqa: E402
 from digest.phrases import Segmenter  # noqa: E402
 
 # Our own sentences, each with the primary topic an editor would choose.

@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from digest.bundled import load_taxonomy  # noqa: E402
 from digest.classify import Classifier  # noqa: E402
-from digest.core import load_taxonomy  # noqa: E402
 from digest.learning import EditorModel, Example, judge_all  # noqa: E402
 from tests.realfeeds import REAL_FEEDS, RealEntry, labelled_entries  # noqa: E402
 

@@ -22,8 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from mjml import mjml2html  # noqa: E402
 
-from digest.core import bundled_templates_dir  # noqa: E402
-from digest.render import compose_message, email_sources, message_body, render_edition  # noqa: E402
+from digest.bundled import bundled_templates_dir  # noqa: E402
+from digest.mime import compose_message, message_body  # noqa: E402
+from digest.render import email_sources, render_edition  # noqa: E402
 from digest.types import Logo, Sender, Theme  # noqa: E402
 from tests.editions import LOGO_PNG, MAILING, NOW, big_edition  # noqa: E402
 

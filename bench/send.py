@@ -44,10 +44,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from digest import load_config, open_digest  # noqa: E402
-from digest.config import SmtpSettings  # noqa: E402
-from digest.core import bundled_templates_dir  # noqa: E402
-from digest.render import compose_message, message_body, render_edition  # noqa: E402
+from digest.bundled import bundled_templates_dir  # noqa: E402
+from digest.mime import compose_message, message_body  # noqa: E402
+from digest.render import render_edition  # noqa: E402
 from digest.send import SmtpMailer  # noqa: E402
+from digest.settings import SmtpSettings  # noqa: E402
 from digest.types import Sender, Theme  # noqa: E402
 from tests.conftest import SAMPLE_OPML, write_config  # noqa: E402
 from tests.editions import MAILING, NOW, big_edition  # noqa: E402

@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from digest.bundled import bundled_concepts  # noqa: E402
 from digest.cluster import item_concepts  # noqa: E402
-from digest.core import bundled_concepts  # noqa: E402
 from tests.stories import PAIRS, background, grouped, pair_items  # noqa: E402
 
 

@@ -1,17 +1,20 @@
-"""The Atom feed of past editions (RFC 4287), so partners can republish them.
+"""The edition as data (edition.json: items, topics and the evidence for each)
+and the Atom feed of past editions (RFC 4287), so partners can republish them.
 
-Pure: built from the store's edition records with ElementTree, which escapes
-every string. Entry ids are tag URIs (RFC 4151) made from the sender's domain
+Pure: the feed is built from the store's edition records with ElementTree,
+which escapes every string. Entry ids are tag URIs (RFC 4151) made from the sender's domain
 and the edition's slug: stable across rebuilds and moves of the archive.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from xml.etree import ElementTree
 
-from .types import EditionRecord
+from .types import Edition, EditionItem, EditionRecord, FeedHealth, RenderedEdition
 
 ATOM = "http://www.w3.org/2005/Atom"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -69,3 +72,68 @@ def _link(parent: ElementTree.Element, href: str, rel: str, kind: str) -> None:
 
 def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def edition_json(
+    edition: Edition, rendered: RenderedEdition, feeds: Sequence[FeedHealth] = ()
+) -> str:
+    """The edition as data: items, topics and the evidence behind each, and
+    the feeds that need the editor's eye."""
+
+    def entry(e: EditionItem) -> dict[str, Any]:
+        item, why = e.item, e.classification
+        return {
+            "id": item.id,
+            "title": item.title,
+            "url": item.url,
+            "outlet": item.outlet,
+            "date": item.date.isoformat(),
+            "lang": item.lang,
+            "summary": item.summary,
+            "primary": why.primary,
+            "primary_set_by_editor": why.set_by_editor,
+            "topics": list(why.topics),
+            "confidence": why.confidence,
+            "relevance": why.relevance,
+            "why": why.why,
+            "evidence": [
+                {"topic": ev.topic, "term": ev.term, "field": ev.field, "weight": ev.weight}
+                for ev in why.evidence
+            ],
+            "also_reported_by": [
+                {"outlet": other.outlet, "title": other.title, "url": other.url}
+                for other in e.also
+            ],
+            "previously_reported": e.previously.isoformat() if e.previously else None,
+            "watched": list(e.watched),
+        }
+
+    data = {
+        "slug": edition.slug,
+        "created": edition.created.isoformat(),
+        "window_start": edition.window_start.isoformat() if edition.window_start else None,
+        "subject": rendered.subject,
+        "preheader": rendered.preheader,
+        "lead": entry(edition.lead) if edition.lead else None,
+        "sections": [
+            {
+                "topic": section.topic.id,
+                "label": section.topic.label,
+                "items": [entry(e) for e in section.items],
+            }
+            for section in edition.sections
+        ],
+        "off_topic": [entry(e) for e in edition.off_topic],
+        "warnings": list(rendered.warnings),
+        "feed_warnings": [
+            {
+                "feed": feed.source.url,
+                "name": feed.source.name,
+                "flags": list(feed.flags),
+                "notes": list(feed.notes),
+            }
+            for feed in feeds
+            if feed.flags
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -18,9 +18,10 @@ watched name) counts towards its topic and names a target.
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .phrases import Match, PhraseIndex, Segmenter
@@ -282,3 +283,29 @@ def explain(classification: Classification, taxonomy: Taxonomy) -> str:
                 lines.append(f'    {ev.weight:+g}  "{ev.term}" in the {ev.field}')
     lines.append(f"(threshold {taxonomy.threshold:g})")
     return "\n".join(lines)
+
+
+def classify_lines(lines: Iterable[str], taxonomy: Taxonomy) -> Iterator[tuple[str, bool]]:
+    """`digest classify -`: one JSON line out per JSON line in, in order, and
+    whether it was understood. Nothing is stored; the database is not opened."""
+    classifier = Classifier(taxonomy)
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            item_id = str(record["id"])
+            title, summary = str(record.get("title") or ""), str(record.get("summary") or "")
+            lang = record.get("lang")
+            lang = str(lang) if lang else None
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            problem = {"line": number, "error": f"not an item: {exc}"}
+            yield json.dumps(problem, ensure_ascii=False), False
+            continue
+        found = classifier.classify(title, summary, lang)
+        yield json.dumps(classification_record(item_id, found), ensure_ascii=False), True
+
+
+def explain_text(text: str, taxonomy: Taxonomy) -> str:
+    """`digest classify --explain`: how `text` would be filed, and why."""
+    return explain(Classifier(taxonomy).classify(text, "", None), taxonomy)

@@ -30,8 +30,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 
-from .config import FetchSettings
 from .errors import FeedError, FeedGone
+from .settings import FetchSettings
 from .types import FeedSource, FetchResult
 
 ACCEPT = (

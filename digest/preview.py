@@ -4,23 +4,15 @@ An edge, like the CLI: every page and form is one façade call. The email in
 the page is produced by the same `Digest.render` the send path freezes, and
 `/email.html` serves those bytes untouched, inside a sandboxed iframe.
 
-Safety, since feed text is hostile by default and the app can change what
-goes out:
-- it binds to 127.0.0.1; elsewhere it needs a token from the environment;
-- the Host header must name this server (DNS rebinding), and every POST must
-  come from this server's own pages (Origin) with the page's CSRF token;
-- pages carry a strict Content-Security-Policy (no inline script, nothing
-  from outside) and the email is served with a sandbox CSP of its own.
+Its safety (token, Host and Origin checks, CSRF, CSP) is preview_guard.py's.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,7 +20,6 @@ from urllib.parse import quote, urlsplit
 
 import jinja2
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import (
     HTMLResponse,
@@ -40,36 +31,30 @@ from starlette.responses import (
 from starlette.routing import Route
 from watchfiles import awatch
 
+from .bundled import bundled_templates_dir
 from .config import Config, load_config
-from .core import Digest, bundled_templates_dir, open_digest
+from .core import Digest, open_digest
 from .errors import DigestError
+from .preview_guard import (
+    Guard,
+    PreviewSettings,
+    checked_form,
+    email_headers,
+    is_loopback,
+    page_headers,
+)
 
-PAGE_POLICY = (
-    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
-    "img-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'"
-)
-# The email keeps its inline styles and may show its logo; nothing else runs.
-EMAIL_POLICY = (
-    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-    "frame-ancestors 'self'"
-)
+__all__ = [
+    "PreviewSettings",
+    "create_app",
+    "get_page",
+    "is_loopback",
+    "request_page",
+    "watched_paths",
+]
+
 VIEWS = {"desktop": 600, "mobile": 375, "dark": 600, "text": 600}
 DARK_QUERY = "@media (prefers-color-scheme: dark)"
-
-
-@dataclass(frozen=True)
-class PreviewSettings:
-    host: str = "127.0.0.1"
-    port: int = 8025
-    token: str | None = None  # required when not on loopback
-    # Re-read the config on each request and tell open pages to reload when
-    # a template or the config changes (for template work).
-    watch: bool = False
-
-
-def is_loopback(host: str) -> bool:
-    return host in ("127.0.0.1", "localhost", "::1")
 
 
 def create_app(config: Config, settings: PreviewSettings) -> Starlette:
@@ -108,7 +93,7 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
     def email_html(request: Request) -> Response:
         with digest() as d:
             html = d.render(d.plan()).html
-        return Response(html, media_type="text/html; charset=utf-8", headers=_email_headers())
+        return Response(html, media_type="text/html; charset=utf-8", headers=email_headers())
 
     def email_dark(request: Request) -> Response:
         """The email as a client in dark mode shows it. Browsers do not pass a
@@ -117,12 +102,12 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
         with digest() as d:
             html = d.render(d.plan()).html
         forced = html.replace(DARK_QUERY, "@media all")
-        return Response(forced, media_type="text/html; charset=utf-8", headers=_email_headers())
+        return Response(forced, media_type="text/html; charset=utf-8", headers=email_headers())
 
     def email_text(request: Request) -> Response:
         with digest() as d:
             text = d.render(d.plan()).text
-        return PlainTextResponse(text, headers=_page_headers())
+        return PlainTextResponse(text, headers=page_headers())
 
     def archive(request: Request) -> Response:
         with digest() as d:
@@ -137,11 +122,11 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
         if frozen is None:
             return PlainTextResponse("no such edition", status_code=404)
         return Response(
-            frozen.rendered.html, media_type="text/html; charset=utf-8", headers=_email_headers()
+            frozen.rendered.html, media_type="text/html; charset=utf-8", headers=email_headers()
         )
 
     async def edit_item(request: Request) -> Response:
-        form = await _checked_form(request, settings, csrf)
+        form = await checked_form(request, settings, csrf)
         item_id = int(request.path_params["item_id"])
         action = str(form.get("action", ""))
 
@@ -166,7 +151,7 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
         return _after(digest, apply)
 
     async def edit_texts(request: Request) -> Response:
-        form = await _checked_form(request, settings, csrf)
+        form = await checked_form(request, settings, csrf)
 
         def apply(d: Digest) -> None:
             for field in ("subject", "intro", "closing"):
@@ -176,7 +161,7 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
         return _after(digest, apply)
 
     async def add_link(request: Request) -> Response:
-        form = await _checked_form(request, settings, csrf)
+        form = await checked_form(request, settings, csrf)
         return _after(digest, lambda d: d.add_link(str(form.get("url", ""))))
 
     async def events(request: Request) -> Response:
@@ -186,7 +171,7 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
         return StreamingResponse(
             _reloads(watched_paths(config)),
             media_type="text/event-stream",
-            headers=_page_headers(),
+            headers=page_headers(),
         )
 
     async def unsubscribe(request: Request) -> Response:
@@ -206,7 +191,7 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
         return PlainTextResponse(f"{address} will receive no more editions.")
 
     async def approve(request: Request) -> Response:
-        await _checked_form(request, settings, csrf)
+        await checked_form(request, settings, csrf)
         return _after(digest, lambda d: d.approve())
 
     app = Starlette(
@@ -227,7 +212,7 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
             Route("/events", events),
         ],
     )
-    app.add_middleware(_Guard, settings=settings)
+    app.add_middleware(Guard, settings=settings)
     return app
 
 
@@ -259,114 +244,13 @@ def _quote(text: str) -> str:
     return quote(text[:300])
 
 
-async def _checked_form(request: Request, settings: PreviewSettings, csrf: str) -> Any:
-    """The form of a POST that came from one of our pages, or a 403."""
-    origin = request.headers.get("origin") or _origin_of(request.headers.get("referer", ""))
-    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
-    if origin != own:
-        raise HTTPException(403, f"cross-origin request refused (origin {origin or 'missing'})")
-    form = await request.form()
-    token = str(form.get("csrf", ""))
-    if not hmac.compare_digest(token, csrf):
-        raise HTTPException(403, "stale or missing form token: reload the page and try again")
-    return form
-
-
-def _origin_of(referer: str) -> str:
-    parts = urlsplit(referer)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
-class _Guard:
-    """Host check, optional token, refusals as 403 and security headers."""
-
-    def __init__(self, app: Any, settings: PreviewSettings) -> None:
-        self.app = app
-        self.settings = settings
-        port = settings.port
-        names = (
-            {settings.host, "127.0.0.1", "localhost"}
-            if is_loopback(settings.host)
-            else {settings.host}
-        )
-        # An IPv6 address is bracketed in a Host header: [::1]:8025.
-        self.hosts = {f"[{name}]:{port}" if ":" in name else f"{name}:{port}" for name in names}
-        # Listening on every address, the names it is reached by are unknown;
-        # the token (required then) is what keeps other sites out.
-        self.any_host = settings.host in ("0.0.0.0", "::")
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        host = request.headers.get("host", "")
-        if host not in self.hosts and not self.any_host:
-            # A page on another site resolving its own name to 127.0.0.1.
-            await _refuse(400, f"unexpected Host header {host!r}", scope, receive, send)
-            return
-        token = self.settings.token
-        if token and hmac.compare_digest(request.query_params.get("token", ""), token):
-            # Opening /?token=... once leaves a cookie, so the token stays out
-            # of the address bar and the history from then on.
-            response = RedirectResponse(request.url.path, status_code=303)
-            response.set_cookie("digest_token", token, httponly=True, samesite="strict")
-            await response(scope, receive, send)
-            return
-        # The unsubscribe link is for readers, who carry their own signed token.
-        if token and not self._authorised(request) and request.url.path != "/unsubscribe":
-            await _refuse(
-                401, "this preview needs its token: open /?token=...", scope, receive, send
-            )
-            return
-        await self.app(scope, receive, _with_headers(send))
-
-    def _authorised(self, request: Request) -> bool:
-        token = self.settings.token or ""
-        given = request.headers.get("authorization", "").removeprefix("Bearer ")
-        given = given or request.cookies.get("digest_token", "")
-        return hmac.compare_digest(given, token)
-
-
-def _with_headers(send: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
-    async def sending(message: Any) -> None:
-        if message["type"] == "http.response.start":
-            headers = [(k, v) for k, v in message.get("headers", [])]
-            present = {k.lower() for k, _ in headers}
-            for name, value in _page_headers().items():
-                if name.lower().encode() not in present:
-                    headers.append((name.lower().encode(), value.encode()))
-            message = {**message, "headers": headers}
-        await send(message)
-
-    return sending
-
-
-async def _refuse(status: int, text: str, scope: Any, receive: Any, send: Any) -> None:
-    response = PlainTextResponse(text, status_code=status, headers=_page_headers())
-    await response(scope, receive, send)
-
-
-def _page_headers() -> dict[str, str]:
-    return {
-        "Content-Security-Policy": PAGE_POLICY,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "same-origin",
-        "Cache-Control": "no-store",
-    }
-
-
-def _email_headers() -> dict[str, str]:
-    return {**_page_headers(), "Content-Security-Policy": EMAIL_POLICY}
-
-
 def _html(body: str) -> HTMLResponse:
-    return HTMLResponse(body, headers=_page_headers())
+    return HTMLResponse(body, headers=page_headers())
 
 
 def _static(name: str, media_type: str) -> Response:
     text = resources.files("digest").joinpath("preview_pages", name).read_text("utf-8")
-    return Response(text, media_type=media_type, headers=_page_headers())
+    return Response(text, media_type=media_type, headers=page_headers())
 
 
 def _environment() -> jinja2.Environment:

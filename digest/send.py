@@ -25,9 +25,9 @@ from email.message import Message
 from smtplib import quoteaddr
 from types import TracebackType
 
-from .config import SmtpSettings
 from .delivery import is_permanent
 from .errors import DigestError
+from .settings import SmtpSettings
 
 
 class SmtpUnavailable(DigestError):

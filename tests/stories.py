@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from digest.bundled import bundled_concepts
 from digest.cluster import cluster_items
-from digest.core import bundled_concepts
 from digest.parse import parse_feed
 from digest.types import FeedSource, FetchResult, Item
 

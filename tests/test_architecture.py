@@ -1,4 +1,6 @@
-"""The layering STYLE.md promises, checked by walking the AST of digest/."""
+"""The house STYLE.md and ARCHITECTURE.md describe, checked by walking the AST
+of digest/: every module in one layer, imports flowing one way, the pure
+core free of I/O, the clock and the environment, and rooms of a livable size."""
 
 from __future__ import annotations
 
@@ -10,80 +12,105 @@ import pytest
 import digest
 
 PACKAGE = Path(digest.__file__).resolve().parent
-PURE = (
-    "types",
-    "errors",
-    "tomlfile",
-    "urls",
-    "sanitize",
-    "sources",
-    "parse",
-    "text",
-    "phrases",
-    "taxonomy",
-    "relevance",
-    "classify",
-    "focus",
-    "learning",
-    "filing",
-    "select",
-    "render",
-    "health",
-    "cluster",
-    "extract",
-    "theme",
-    "archive",
-    "schedule",
-    "delivery",
-    "watch",
-)
-EDGES = ("fetch", "store", "send", "outbox", "files", "core", "preview", "cli", "config")
+ROOT = PACKAGE.parent
+
+# Each layer may import from its own and the ones above it in this list, never below.
+LAYERS: dict[str, tuple[str, ...]] = {
+    "foundation": ("types", "errors"),
+    "pure": (
+        "tomlfile", "urls", "sanitize", "sources", "parse", "text", "phrases", "taxonomy",
+        "relevance", "classify", "focus", "learning", "filing", "select", "layout", "render",
+        "mime", "health", "cluster", "extract", "theme", "archive", "schedule", "delivery",
+        "watch",
+    ),
+    "edges": ("checks", "settings", "config", "bundled", "files", "fetch", "store", "send"),
+    "services": (
+        "context", "updates", "feedlist", "editions", "editing", "recipients", "postman", "outbox",
+    ),
+    "facade": ("core",),
+    "front": ("preview_guard", "preview", "cli"),
+}  # fmt: skip
+LAYER_OF = {module: layer for layer, modules in LAYERS.items() for module in modules}
+ORDER = list(LAYERS)
 FORBIDDEN_FOREIGN = ("httpx", "sqlite3", "smtplib", "socket", "urllib.request", "os", "subprocess")
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"), ("date", "today")}
+# What the CLI and the preview may import: the façade and the values it speaks in.
+FRONT_MAY_IMPORT = {
+    "core", "config", "errors", "types", "preview", "preview_guard", "bundled", "classify", "cli",
+}  # fmt: skip
+MAX_MODULE_LINES = 400
+MAX_CLASS_LINES = 300
+
+
+def modules() -> set[str]:
+    """Every top-level module or subpackage of digest/."""
+    found = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}
+    return found | {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+
+
+def module_files(name: str) -> list[Path]:
+    """A module's file, or every file of a subpackage."""
+    single = PACKAGE / f"{name}.py"
+    return [single] if single.exists() else sorted((PACKAGE / name).rglob("*.py"))
 
 
 def imported_modules(path: Path) -> set[str]:
-    """Absolute names of what a module imports (relative imports resolved)."""
+    """Absolute names of what a file imports, relative imports resolved against
+    the file's own package."""
+    package = list(path.relative_to(ROOT).with_suffix("").parts[:-1])
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = "digest" if node.level else ""
-            module = ".".join(part for part in (base, node.module or "") if part)
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *(node.module or "").split(".")]).strip(".")
             names.add(module)
             if node.level and not node.module:
-                names.update(f"digest.{alias.name}" for alias in node.names)
+                names.update(f"{module}.{alias.name}" for alias in node.names)
     return names
 
 
-@pytest.mark.parametrize("name", PURE)
+def digest_modules_imported(name: str) -> set[str]:
+    """The other top-level modules of digest/ that a module (or subpackage) imports."""
+    found = set()
+    for path in module_files(name):
+        for module in imported_modules(path):
+            parts = module.split(".")
+            if parts[0] == "digest" and len(parts) > 1 and parts[1] != name:
+                found.add(parts[1])
+    return found
+
+
+def test_every_module_is_in_a_layer() -> None:
+    assert modules() <= set(LAYER_OF), sorted(modules() - set(LAYER_OF))
+    assert set(LAYER_OF) <= modules(), sorted(set(LAYER_OF) - modules())
+
+
+@pytest.mark.parametrize("name", sorted(LAYER_OF))
+def test_imports_flow_one_way(name: str) -> None:
+    layer = ORDER.index(LAYER_OF[name])
+    for other in digest_modules_imported(name):
+        assert ORDER.index(LAYER_OF[other]) <= layer, f"{name} imports {other}, a layer below"
+
+
+@pytest.mark.parametrize("name", LAYERS["foundation"] + LAYERS["pure"])
 def test_pure_modules_import_no_io(name: str) -> None:
-    path = PACKAGE / f"{name}.py"
-    imports = imported_modules(path)
+    imports = {module for path in module_files(name) for module in imported_modules(path)}
     for module in imports:
-        top = module.split(".")
-        if top[0] == "digest" and len(top) > 1:
-            assert top[1] not in EDGES, f"{name} (pure) imports digest.{top[1]} (I/O)"
         assert not any(
             module == bad or module.startswith(bad + ".") for bad in FORBIDDEN_FOREIGN
         ), f"{name} (pure) imports {module}"
 
 
-@pytest.mark.parametrize("name", PURE)
+@pytest.mark.parametrize("name", LAYERS["foundation"] + LAYERS["pure"])
 def test_pure_modules_do_not_read_the_clock_or_environment(name: str) -> None:
-    tree = ast.parse((PACKAGE / f"{name}.py").read_text("utf-8"))
-    for node in ast.walk(tree):
+    trees = [ast.parse(path.read_text("utf-8")) for path in module_files(name)]
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             pair = (node.value.id, node.attr)
             assert pair not in CLOCK_CALLS, f"{name} reads the clock ({'.'.join(pair)})"
             assert pair != ("os", "environ"), f"{name} reads os.environ"
-
-
-def test_every_module_is_classified() -> None:
-    modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}
-    modules |= {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
-    assert modules <= set(PURE) | set(EDGES), modules - set(PURE) - set(EDGES)
 
 
 def test_only_the_store_package_imports_sqlite() -> None:
@@ -93,11 +120,31 @@ def test_only_the_store_package_imports_sqlite() -> None:
 
 
 def test_cli_and_preview_reach_the_core_only_through_the_facade() -> None:
-    for name in ("cli", "preview"):
-        path = PACKAGE / f"{name}.py"
-        if not path.exists():
-            continue
-        for module in imported_modules(path):
-            parts = module.split(".")
-            if parts[0] == "digest" and len(parts) > 1 and (PACKAGE / f"{parts[1]}.py").exists():
-                assert parts[1] in {"core", "config", "errors", "types", "preview"}, (name, module)
+    for name in LAYERS["front"]:
+        reached = digest_modules_imported(name) - FRONT_MAY_IMPORT
+        assert not reached, f"{name} reaches {sorted(reached)} around the façade"
+
+
+def test_no_module_over_400_lines_and_no_class_over_300() -> None:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text("utf-8")
+        where = path.relative_to(ROOT)
+        assert text.count("\n") <= MAX_MODULE_LINES, f"{where}: {text.count(chr(10))} lines"
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef):
+                size = (node.end_lineno or node.lineno) - node.lineno + 1
+                assert size <= MAX_CLASS_LINES, f"{where}: class {node.name} is {size} lines"
+
+
+def test_no_mixins_compose_instead() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                assert not node.name.endswith("Mixin"), f"{path.name}: {node.name}"
+
+
+def test_architecture_md_names_every_module_once() -> None:
+    text = (ROOT / "ARCHITECTURE.md").read_text("utf-8")
+    for name in sorted(LAYER_OF):
+        shown = f"`{name}/`" if (PACKAGE / name).is_dir() else f"`{name}.py`"
+        assert shown in text, f"ARCHITECTURE.md does not describe {shown}"

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from digest.bundled import bundled_concepts
 from digest.cluster import cluster_items, item_concepts, parse_concepts, similarity
 from digest.config import load_config
-from digest.core import bundled_concepts, open_digest
+from digest.core import open_digest
 from digest.errors import ConfigError
 from digest.types import Item
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.config import FetchSettings
 from digest.errors import FeedError, FeedGone
 from digest.fetch import Fetcher, FetchRequest, parse_retry_after
+from digest.settings import FetchSettings
 from digest.types import FeedSource, FetchResult
 
 from .conftest import ROOT, FeedServer, Route

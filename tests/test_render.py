@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from digest.core import bundled_templates_dir
+from digest.bundled import bundled_templates_dir
 from digest.errors import RenderError
-from digest.render import compose_message, message_body, render_edition, wrap_text
+from digest.mime import compose_message, message_body
+from digest.render import render_edition, wrap_text
 from digest.select import arrange_topics, plan_edition
 from digest.theme import contrast_ratio
 from digest.types import Edition, Logo, MailingList, RenderedEdition, Sender, Theme

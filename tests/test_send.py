@@ -22,11 +22,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from digest import load_config, open_digest
-from digest.config import SmtpSettings
 from digest.core import Digest
 from digest.delivery import token_matches
 from digest.errors import ConfigError
 from digest.send import SmtpMailer, wire_bytes
+from digest.settings import SmtpSettings
 from digest.types import Recipient, SendReport
 
 from .conftest import SAMPLE_OPML, write_config

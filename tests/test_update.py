@@ -22,9 +22,10 @@ from click.testing import CliRunner
 
 from digest.cli import cli
 from digest.config import load_config
-from digest.core import PROCESS_POOL_MIN_FEEDS, Digest, open_digest
+from digest.core import Digest, open_digest
 from digest.errors import DigestError
 from digest.types import FeedUpdate
+from digest.updates import PROCESS_POOL_MIN_FEEDS
 
 from .conftest import ROOT, FeedServer, Route, write_config
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from digest import load_config, open_digest
+from digest.bundled import load_taxonomy
 from digest.classify import Classifier
-from digest.core import load_taxonomy
 from digest.errors import ConfigError
 from digest.watch import WatchlistMatcher, parse_watchlist
 

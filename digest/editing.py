@@ -1,0 +1,92 @@
+"""The editor's changes to the next edition, as the preview and the CLI make
+them: an item left out, held, moved, rewritten or made the lead; the
+edition's subject, intro and closing. Each is stored at once, logged, and
+withdraws an approval given before it.
+
+A service of the `Digest` façade.
+"""
+
+from __future__ import annotations
+
+from .context import Context
+from .editions import Editions
+from .errors import DigestError
+from .select import excerpt
+
+
+class Edits:
+    """Change items and the edition's own words; every change is kept."""
+
+    def __init__(self, context: Context, editions: Editions) -> None:
+        self.context = context
+        self.config = context.config
+        self.store = context.store
+        self._now = context.now
+        self.editions = editions
+
+    def edit_item(self, item_id: int, **changes: object) -> bool:
+        """Change how one item appears in the next edition (excluded, held,
+        topic, title, summary, lead). Saved at once and logged; any change
+        withdraws an approval given before it."""
+        if "topic" in changes and changes["topic"] is not None:
+            known = {topic.id for topic in self.context.taxonomy.topics}
+            if changes["topic"] not in known:
+                raise DigestError(f"unknown topic {changes['topic']!r}")
+        unedited = self._unedited_texts(item_id) if {"title", "summary"} & changes.keys() else {}
+        changed = False
+        for field, value in changes.items():
+            if isinstance(value, str):
+                value = value.strip() or None  # an emptied field goes back to the original
+                if value == unedited.get(field):
+                    # The preview's form sends headline and summary together:
+                    # the one left as the email already shows it is no edit,
+                    # and must not withdraw an approval.
+                    value = None
+            if isinstance(value, bool):
+                value = int(value)
+            changed |= self.store.edit_item(item_id, field, value, self._now())
+        if changed:
+            self.store.withdraw_approval(self._now())
+        return changed
+
+    def _unedited_texts(self, item_id: int) -> dict[str, str]:
+        """The headline and summary the email shows for an item nobody edited."""
+        item = self.store.item(item_id)
+        if item is None:
+            return {}
+        return {
+            "title": item.title,
+            "summary": excerpt(item.summary, self.config.digest.summary_chars),
+        }
+
+    def move_item(self, item_id: int, step: int) -> bool:
+        """Move an item up (-1) or down (+1) within its section."""
+        for section in self.editions.plan().sections:
+            ids = [entry.item.id for entry in section.items]
+            if item_id in ids:
+                here = ids.index(item_id)
+                there = min(max(here + step, 0), len(ids) - 1)
+                if here == there:
+                    return False
+                ids.insert(there, ids.pop(here))
+                changed = False
+                for position, moved in enumerate(ids):
+                    changed |= self.store.edit_item(
+                        moved, "position", float(position), self._now()
+                    )
+                if changed:
+                    self.store.withdraw_approval(self._now())
+                return changed
+        return False
+
+    def edit_text(self, field: str, value: str) -> bool:
+        """The subject, intro or closing of this edition; empty: the config's."""
+        default = {"intro": self.config.digest.intro, "closing": self.config.digest.closing}
+        value = value.strip()
+        # The config's own words are no edit: saving the form unchanged stores nothing.
+        changed = self.store.edit_text(
+            field, None if value in ("", default.get(field)) else value, self._now()
+        )
+        if changed:
+            self.store.withdraw_approval(self._now())
+        return changed

@@ -1,0 +1,234 @@
+"""Updating: every listed feed fetched, parsed and stored, once each, never
+aborting; reports of one event grouped into stories; each feed's health.
+
+A service of the `Digest` façade. Fetching is the `fetch` edge, parsing the
+pure `parse` (in worker processes for many feeds), storing the `store` edge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import timedelta
+from functools import partial
+
+from . import fetch
+from .bundled import bundled_concepts
+from .cluster import cluster_items
+from .context import Context
+from .errors import FeedError, FeedGone
+from .health import flag_feeds
+from .parse import parse_feed
+from .types import (
+    FeedHealth,
+    FeedSource,
+    FeedState,
+    FeedUpdate,
+    FetchResult,
+    ParsedFeed,
+    Story,
+    UpdateStatus,
+)
+from .urls import canonical_url
+
+log = logging.getLogger(__name__)
+
+# Told of each feed as it finishes: (its result, feeds done, feeds in all).
+Progress = Callable[[FeedUpdate, int, int], None]
+
+# feedparser is pure Python: parsing on the event loop's thread would hold up
+# every download, and threads share one core. Worker processes parse in
+# parallel; starting them costs more than parsing a handful of feeds inline.
+PROCESS_POOL_MIN_FEEDS = 12
+# Stories are looked for among items first seen or dated this recently.
+STORY_HORIZON = timedelta(days=30)
+
+
+class Updates:
+    """Fetch, parse and store the listed feeds; group stories; feed health."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.config = context.config
+        self.store = context.store
+        self._now = context.now
+
+    def update(self, progress: Progress | None = None) -> list[FeedUpdate]:
+        """Fetch, parse and store every listed feed: one result per feed, in list
+        order, never aborting. `progress` hears of each feed as it finishes."""
+        sources = self.context.sources()
+        self.store.sync_sources(sources)
+        updates = asyncio.run(self._update_all(sources, progress))
+        if any(update.new or update.updated for update in updates):
+            self.group_stories()
+        return updates
+
+    def group_stories(self) -> list[Story]:
+        """Find reports of the same event among recent items and store them."""
+        recent = self.store.items(since=self._now() - STORY_HORIZON)
+        stories = cluster_items(
+            recent,
+            threshold=self.config.digest.story_similarity,
+            lang=self.config.digest.language,
+            concepts=bundled_concepts(),
+        )
+        self.store.replace_stories([item.id for item in recent], stories)
+        return list(stories)
+
+    def stories(self) -> list[Story]:
+        return self.store.stories()
+
+    async def _update_all(
+        self, sources: Sequence[FeedSource], progress: Progress | None
+    ) -> list[FeedUpdate]:
+        states = self.store.feed_states()
+        # The store is written from one thread of its own, so that neither
+        # SQLite's work nor its fsyncs hold up the event loop driving every
+        # other download; one thread keeps the writes in sequence.
+        with (
+            _parse_pool(len(sources)) as pool,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as writer,
+        ):
+            async with fetch.Fetcher(self.config.fetch) as fetcher:
+                tasks = [
+                    asyncio.ensure_future(
+                        self._update_source(source, states[source.url], fetcher, pool, writer)
+                    )
+                    for source in sources
+                ]
+                for done, finished in enumerate(asyncio.as_completed(tasks), start=1):
+                    update = await finished
+                    if progress is not None:
+                        progress(update, done, len(tasks))
+                return [task.result() for task in tasks]
+
+    async def _update_source(
+        self,
+        source: FeedSource,
+        state: FeedState,
+        fetcher: fetch.Fetcher,
+        pool: Executor,
+        writer: Executor,
+    ) -> FeedUpdate:
+        if state.disabled:
+            return FeedUpdate(
+                source=source,
+                status="disabled",
+                warning=f"disabled after 410 Gone; `digest feeds enable {source.url}` "
+                "to try it again",
+            )
+        record = await self._fetch_and_parse(source, state, fetcher, pool)
+        return await asyncio.get_running_loop().run_in_executor(writer, record)
+
+    async def _fetch_and_parse(
+        self, source: FeedSource, state: FeedState, fetcher: fetch.Fetcher, pool: Executor
+    ) -> Callable[[], FeedUpdate]:
+        """Fetch and parse one feed; returns how to record the outcome in the store."""
+        request = fetch.FetchRequest(source, state.fetch_url, state.etag, state.last_modified)
+        try:
+            fetched = await fetcher.fetch(request)
+            if fetched.not_modified:
+                return partial(self._not_modified, source, fetched, None)
+            validators = (fetched.header("etag"), fetched.header("last-modified"))
+            content_hash = hashlib.sha256(fetched.content).hexdigest()
+            if content_hash == state.content_hash:
+                # No validators from the server, but the same bytes as last time.
+                return partial(self._not_modified, source, fetched, (*validators, content_hash))
+            loop = asyncio.get_running_loop()
+            parsed = await loop.run_in_executor(pool, parse_feed, source, fetched)
+        except FeedError as exc:
+            status: UpdateStatus = "gone" if isinstance(exc, FeedGone) else "failed"
+            return partial(self._failed, source, exc.message, status)
+        except Exception as exc:  # a broken feed must never stop the others
+            log.debug("unexpected error updating %s", source.url, exc_info=True)
+            message = f"unexpected error: {type(exc).__name__}: {exc}"
+            return partial(self._failed, source, message, "failed")
+        return partial(self._stored, source, fetched, parsed, (*validators, content_hash))
+
+    def _stored(
+        self,
+        source: FeedSource,
+        fetched: FetchResult,
+        parsed: ParsedFeed,
+        validators: tuple[str | None, str | None, str | None],
+    ) -> FeedUpdate:
+        counts = self.store.upsert_items(
+            source, [(item, canonical_url(item.url)) for item in parsed.items], now=self._now()
+        )
+        self.store.record_fetch(
+            source,
+            now=self._now(),
+            status="ok",
+            warning=parsed.warning,
+            feed_title=parsed.title,
+            validators=validators,
+            moved_to=fetched.moved_to,
+            items_seen=len(parsed.items),
+            new_items=counts.new,
+        )
+        return FeedUpdate(
+            source=source,
+            new=counts.new,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            warning=parsed.warning,
+            moved_to=fetched.moved_to,
+        )
+
+    def _not_modified(
+        self,
+        source: FeedSource,
+        fetched: FetchResult,
+        validators: tuple[str | None, str | None, str | None] | None,
+    ) -> FeedUpdate:
+        self.store.record_fetch(
+            source,
+            now=self._now(),
+            status="not-modified",
+            validators=validators,
+            moved_to=fetched.moved_to,
+        )
+        return FeedUpdate(source=source, status="not-modified", moved_to=fetched.moved_to)
+
+    def _failed(self, source: FeedSource, message: str, status: UpdateStatus) -> FeedUpdate:
+        self.store.record_fetch(source, now=self._now(), status=status, error=message)
+        return FeedUpdate(source=source, status=status, error=message)
+
+    def feed_health(self) -> list[FeedHealth]:
+        """Every listed feed, with flags for those that need the editor's eye."""
+        self.store.sync_sources(self.context.sources())
+        settings = self.config.fetch
+        return flag_feeds(
+            self.store.feed_health(),
+            now=self._now(),
+            failing_after=settings.failing_after,
+            silent_after=timedelta(days=settings.silent_after_days),
+        )
+
+
+@contextmanager
+def _parse_pool(feeds: int) -> Iterator[Executor]:
+    workers = os.cpu_count() or 1
+    if feeds < PROCESS_POOL_MIN_FEEDS or workers < 2:
+        pool: Executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
+    else:
+        # forkserver: a clean process to fork workers from, not this threaded one.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["digest.parse"])
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_yield_to_the_fetcher
+        )
+    with pool:
+        yield pool
+
+
+def _yield_to_the_fetcher() -> None:
+    """Parse at a lower priority: a parser kept waiting costs nothing, while an
+    event loop kept waiting delays every download in flight behind it."""
+    os.nice(10)
