@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= digest.example.toml
 
-.PHONY: run test lint system-packages bench bench-classify bench-khmer bench-render bench-send bench-ingest bench-stories clean
+.PHONY: run test lint messages system-packages bench bench-classify bench-khmer bench-render bench-send bench-ingest bench-stories clean
 
 # The stamp files make a second `make run` skip the install when
 # pyproject.toml has not changed (the package is installed in editable mode,
@@ -67,10 +67,13 @@ bench-classify: $(VENV)/.installed-test
 	$(BIN)/python bench/classify_eval.py
 	$(BIN)/python bench/relevance_eval.py
 
-# Khmer phrases as substrings (what we do) against whole words (khmer-nltk).
+# Khmer phrases as substrings (what we do) against whole words (khmer-nltk), and
+# Khmer wrapped at ICU's word boundaries against letter clusters (PyICU builds
+# against libicu-dev).
 bench-khmer: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,khmer]'
 	$(BIN)/python bench/khmer_matching.py
+	$(BIN)/python bench/khmer_wrap.py
 
 bench-render: $(VENV)/.installed-test
 	$(BIN)/python bench/render.py
@@ -87,6 +90,13 @@ bench-ingest: $(VENV)/.installed-test
 # Reports in two languages: labelled pairs grouped or kept apart as they should be.
 bench-stories: $(VENV)/.installed-test
 	$(BIN)/python bench/stories_eval.py
+
+# After changing the words of a template: extract them into digest/locale/digest.pot
+# and merge them into each language's catalogue (then translate the new entries;
+# a test fails while any is missing).
+messages: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -o digest/locale/digest.pot --no-location --omit-header --project press-digest .
+	$(BIN)/pybabel update -i digest/locale/digest.pot -d digest/locale -D digest --no-location --omit-header
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

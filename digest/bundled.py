@@ -14,6 +14,7 @@ from pathlib import Path
 from .cluster import Concepts, parse_concepts
 from .errors import ConfigError
 from .focus import Region, parse_focus
+from .messages import Messages, parse_messages
 from .taxonomy import parse_taxonomy
 from .types import Taxonomy
 
@@ -57,3 +58,22 @@ def bundled_templates_dir() -> Path:
     """
     packaged = PACKAGE_DIR / "_bundled" / "templates"
     return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "templates"
+
+
+def load_messages(lang: str, templates: Path | None = None) -> Messages:
+    """The frame's words in `lang`: the bundled catalogue, with the entries of
+    one in the editor's template folder (locale/<lang>/LC_MESSAGES/digest.po)
+    taking precedence. A language with neither speaks English."""
+    found = Messages(lang=lang)
+    if not lang or lang == "en" and templates is None:
+        return found
+    catalogue = resources.files("digest").joinpath("locale", lang, "LC_MESSAGES", "digest.po")
+    if catalogue.is_file():
+        found = parse_messages(catalogue.read_bytes(), lang)
+    own = templates / "locale" / lang / "LC_MESSAGES" / "digest.po" if templates else None
+    if own is not None and own.is_file():
+        mine = parse_messages(own.read_bytes(), lang)
+        mine_ids = {key for key, _ in mine.forms}
+        kept = tuple(pair for pair in found.forms if pair[0] not in mine_ids)
+        found = Messages(lang, kept + mine.forms, mine.plural_rule)
+    return found

@@ -13,10 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .bundled import bundled_templates_dir, load_focus, load_taxonomy
+from .bundled import bundled_templates_dir, load_focus, load_messages, load_taxonomy
 from .config import Config, config_error
 from .errors import ConfigError
 from .focus import FocusMatcher, parse_focus
+from .messages import Messages
 from .select import arrange_topics
 from .sources import parse_opml
 from .store import Store
@@ -40,6 +41,7 @@ class Context:
         self._watchlist: Watchlist | None = None
         self._templates: dict[str, str] | None = None
         self._theme: Theme | None = None
+        self._messages: Messages | None = None
 
     def sources(self) -> tuple[FeedSource, ...]:
         path = self.config.paths.feeds
@@ -120,6 +122,8 @@ class Context:
             font_family=settings.font_family or Theme.font_family,
             lead_title=settings.lead_title,
             show_numbers=settings.show_numbers,
+            layout=settings.layout,
+            briefing_headings=settings.briefing_headings,
             logo=logo,
         )
 
@@ -175,6 +179,14 @@ class Context:
             archived_copy_hosts=self.config.digest.archived_copy_hosts,
             html_budget=self.config.digest.html_budget_kb * 1000,
         )
+
+    def messages(self) -> Messages:
+        """The words of the email's frame in the edition's language (read once)."""
+        if self._messages is None:
+            self._messages = load_messages(
+                self.config.digest.language, self.config.paths.templates
+            )
+        return self._messages
 
     def sender(self) -> Sender:
         return Sender(name=self.config.sender.name, address=self.config.sender.address)

@@ -31,6 +31,7 @@ from .editing import Edits
 from .editions import Editions
 from .feedlist import FeedList
 from .focus import FocusMatcher
+from .messages import Messages
 from .outbox import Outbox
 from .recipients import Recipients
 from .store import Store, open_store
@@ -118,6 +119,9 @@ class Digest:
 
     def mailing_list(self) -> MailingList:
         return self.context.mailing_list()
+
+    def messages(self) -> Messages:
+        return self.context.messages()
 
     # -- feeds (updates, feeds) ----------------------------------------------
 

@@ -138,6 +138,7 @@ class Editions:
             theme=self.context.theme(),
             mailing=self.context.mailing_list(),
             web=web,
+            messages=self.context.messages(),
         )
 
     def build(self) -> BuildResult:
@@ -201,6 +202,7 @@ class Editions:
             self.context.templates(),
             title=title,
             zone=self.context.zone,
+            messages=self.context.messages(),
             theme=self.context.theme(),
         )
         write_atomically(output / "index.html", index.encode("utf-8"))

@@ -8,7 +8,7 @@ Pure: everything is passed in; rendering (render.py) calls `template_context`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -29,7 +29,7 @@ def template_context(
     mailing: MailingList,
     web: bool,
 ) -> dict[str, Any]:
-    local_date = date_formatter(zone)
+    local_date = date_formatter(zone, edition.text.lang)
     entries = edition.items
     counts = [(section.topic.label, len(section.items)) for section in edition.sections]
     if edition.lead is not None:
@@ -134,9 +134,26 @@ def archived_copy(url: str, mailing: MailingList) -> str:
     return ""
 
 
-def date_formatter(zone: tzinfo) -> Any:
-    def local_date(moment: datetime) -> str:
-        local = moment.astimezone(zone)
-        return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+def date_formatter(zone: tzinfo, lang: str = "en") -> Callable[[datetime], str]:
+    """Dates in the edition's time zone and language: "24 Nov 2026" in
+    English, "24 novembre 2026" in French, Khmer month names in Khmer."""
+    if lang == "en" or not lang:
 
-    return local_date
+        def local_date(moment: datetime) -> str:
+            local = moment.astimezone(zone)
+            return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+
+        return local_date
+    # Imported here: Babel's locale data is only read for other languages.
+    from babel.core import UnknownLocaleError
+    from babel.dates import format_date
+
+    def babel_date(moment: datetime) -> str:
+        try:
+            return str(format_date(moment.astimezone(zone).date(), "d MMMM y", locale=lang))
+        except (UnknownLocaleError, ValueError):
+            return english(moment)
+
+    english: Callable[[datetime], str] = date_formatter(zone)
+
+    return babel_date

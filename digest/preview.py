@@ -181,14 +181,18 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
         because link scanners follow GETs."""
         address = request.query_params.get("address", "")
         token = request.query_params.get("token", "")
-        if request.method == "GET":
-            context = {"address": address, "token": token}
-            return _html(pages.get_template("unsubscribe.html").render(context))
         with digest() as d:
+            # A reader's page speaks the edition's language, from its catalogue.
+            words = d.messages()
+            if request.method == "GET":
+                context = {"address": address, "token": token, "_": words.gettext}
+                context["lang"] = words.lang
+                return _html(pages.get_template("unsubscribe.html").render(context))
             done = d.unsubscribe_with_token(address, token)
         if not done:
-            return PlainTextResponse("This unsubscribe link is not valid.", status_code=400)
-        return PlainTextResponse(f"{address} will receive no more editions.")
+            return PlainTextResponse(words.gettext("This unsubscribe link is not valid."), 400)
+        message = words.gettext("%(address)s will receive no more editions.")
+        return PlainTextResponse(message % {"address": address})
 
     async def approve(request: Request) -> Response:
         await checked_form(request, settings, csrf)

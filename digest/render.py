@@ -22,6 +22,8 @@ from mjml import mjml2html
 
 from .errors import RenderError
 from .layout import date_formatter, template_context
+from .linebreak import display_width, khmer_pieces
+from .messages import Messages
 from .theme import contrast_warnings
 from .types import (
     Edition,
@@ -37,26 +39,30 @@ if TYPE_CHECKING:
     import jinja2
 
 TEXT_WIDTH = 78
-# English month abbreviations whatever the locale, as in "24 Nov 2026".
+ENGLISH_MESSAGES = Messages()
+_KHMER = re.compile("[\u1780-\u17ff]")
 
 
-def template_environment(templates: Mapping[str, str]) -> jinja2.Environment:
-    """The Jinja2 environment for these template sources.
+def template_environment(
+    templates: Mapping[str, str], messages: Messages = ENGLISH_MESSAGES
+) -> jinja2.Environment:
+    """The Jinja2 environment for these template sources, speaking `messages`.
 
     Compiling the templates costs about a hundred times what rendering them
-    does, so an environment is kept for each set of sources seen recently;
-    an edited template is a new set, and gets a fresh environment.
+    does, so an environment is kept for each set of sources and language
+    seen recently; an edited template is a new set, and gets a fresh one.
     """
-    return _environment(tuple(sorted(templates.items())))
+    return _environment(tuple(sorted(templates.items())), messages)
 
 
 @functools.lru_cache(maxsize=8)
-def _environment(templates: tuple[tuple[str, str], ...]) -> jinja2.Environment:
+def _environment(templates: tuple[tuple[str, str], ...], messages: Messages) -> jinja2.Environment:
     # Imported on first use: commands that never render (update, feeds,
     # recipients) start without its 18 ms.
     import jinja2
 
     env = jinja2.Environment(
+        extensions=["jinja2.ext.i18n"],
         loader=jinja2.DictLoader(dict(templates)),
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "mjml", "xml"), default_for_string=True
@@ -65,6 +71,10 @@ def _environment(templates: tuple[tuple[str, str], ...]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+    )
+    # Every word of the frame comes from the catalogue of the edition's language.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        messages.gettext, messages.ngettext, newstyle=True
     )
     env.filters["wrap"] = wrap_text
     env.filters["paragraphs"] = html_paragraphs
@@ -108,9 +118,11 @@ def _lines(text: str) -> list[str]:
 def wrap_text(text: str, width: int = TEXT_WIDTH, indent: str = "", first: str = "") -> str:
     """Wrap each paragraph to `width`; `first` prefixes the first line, `indent` the rest.
 
-    Greedy, on spaces only: a word longer than the line (an address) keeps a
-    line of its own, whole, so it stays clickable. (textwrap does the same
-    but takes ten times as long, and a 40-item text part wraps 250 times.)
+    Greedy, on spaces, and within a run of Khmer (which writes no spaces
+    between words) where `linebreak` says a line may break: a word longer
+    than the line (an address) keeps a line of its own, whole, so it stays
+    clickable. (textwrap does the same for spaced text but takes ten times
+    as long, and a 40-item text part wraps 250 times.)
     """
     lines: list[str] = []
     prefix = first
@@ -118,17 +130,22 @@ def wrap_text(text: str, width: int = TEXT_WIDTH, indent: str = "", first: str =
         words = paragraph.split()
         if not words:
             continue
-        line = [prefix + words[0]]
-        length = len(line[0])
-        for word in words[1:]:
-            if length + 1 + len(word) <= width:
-                line.append(word)
-                length += 1 + len(word)
-            else:
-                lines.append(" ".join(line))
-                line = [indent + word]
-                length = len(line[0])
-        lines.append(" ".join(line))
+        line, length, empty = prefix, len(prefix), True
+        for word in words:
+            khmer = _KHMER.search(word) is not None
+            pieces = khmer_pieces(word, width - len(indent)) if khmer else (word,)
+            for number, piece in enumerate(pieces):
+                joint = "" if number or empty else " "
+                size = display_width(piece) if khmer else len(piece)
+                if empty or length + len(joint) + size <= width:
+                    line += joint + piece
+                    length += len(joint) + size
+                else:
+                    lines.append(line)
+                    line = indent + piece
+                    length = len(indent) + size
+                empty = False
+        lines.append(line)
         prefix = indent
     return "\n".join(lines)
 
@@ -142,6 +159,7 @@ def render_edition(
     theme: Theme,
     mailing: MailingList,
     web: bool = False,
+    messages: Messages = ENGLISH_MESSAGES,
 ) -> RenderedEdition:
     """The email for `edition`: subject, preheader, HTML and text parts.
 
@@ -150,12 +168,19 @@ def render_edition(
     visitor rather than a subscriber.
     """
     sources = email_sources(
-        edition, templates, sender=sender, zone=zone, theme=theme, mailing=mailing, web=web
+        edition,
+        templates,
+        sender=sender,
+        zone=zone,
+        theme=theme,
+        mailing=mailing,
+        web=web,
+        messages=messages,
     )
     try:
         html = mjml2html(sources.mjml, disable_comments=True, fonts={})
     except ValueError as exc:
-        raise RenderError("email.mjml", f"MJML could not be compiled: {exc}") from exc
+        raise RenderError(theme.templates[0], f"MJML could not be compiled: {exc}") from exc
     # Mail transports end every part with a newline; ending the file with one
     # too keeps the .eml part and email.html byte for byte the same.
     html = _end_line(html)
@@ -188,16 +213,18 @@ def email_sources(
     theme: Theme,
     mailing: MailingList,
     web: bool = False,
+    messages: Messages = ENGLISH_MESSAGES,
 ) -> EmailSources:
     """Run the Jinja2 templates: subject and preheader first, since the body uses them."""
-    env = template_environment(templates)
+    env = template_environment(templates, messages)
     context = template_context(edition, sender, zone, theme, mailing, web)
     subject = " ".join(_render(env, "subject.txt", context).split())
     context["subject"] = subject
     preheader = " ".join(_render(env, "preheader.txt", context).split())
     context["preheader"] = preheader
-    mjml = _render(env, "email.mjml", context)
-    return EmailSources(subject, preheader, mjml, _render(env, "email.txt", context))
+    html_template, text_template = theme.templates
+    mjml = _render(env, html_template, context)
+    return EmailSources(subject, preheader, mjml, _render(env, text_template, context))
 
 
 def _warnings(html: str, theme: Theme, mailing: MailingList) -> list[str]:
@@ -223,12 +250,14 @@ def render_index(
     title: str,
     zone: tzinfo,
     theme: Theme,
+    messages: Messages = ENGLISH_MESSAGES,
 ) -> str:
-    env = template_environment(templates)
+    env = template_environment(templates, messages)
     context = {
         "title": title,
         "editions": records,
-        "local_date": date_formatter(zone),
+        "local_date": date_formatter(zone, messages.lang),
+        "lang": messages.lang,
         "theme": theme,
     }
     return _render(env, "index.html", context)

@@ -23,6 +23,7 @@ from .types import (
     Story,
     Taxonomy,
 )
+from .urls import reader_url
 
 # Fewer on-topic items than this and the edition opens straight on its sections.
 LEAD_MIN_ITEMS = 4
@@ -69,7 +70,7 @@ def plan_edition(
         if item.date <= now and (window_start is None or item.date >= window_start)
     ]
     in_window.sort(key=lambda item: (item.date, item.id), reverse=True)
-    also = _also_reported(in_window, stories)
+    also = _also_reported(in_window, stories, text.lang)
     known = {topic.id for topic in taxonomy.topics}
     hidden = {other.id for others in also.values() for other in others}
     entries = [
@@ -132,15 +133,20 @@ def _edited(
     entry: EditionItem, edit: ItemEdit | None, known: set[str], summary_chars: int
 ) -> EditionItem:
     """The entry as it will be shown: the editor's headline, summary and
-    section where they gave them, else the feed's summary cut to length. The
-    stored item is untouched; this is a copy."""
+    section where they gave them, else the feed's summary cut to length, and
+    every link without its tracking parameters. The stored item is untouched;
+    this is a copy."""
     if edit is None or edit.summary is None:
         summary = excerpt(entry.item.summary, summary_chars)
     else:
         summary = edit.summary
     title = (edit.title if edit else None) or entry.item.title
-    if (title, summary) != (entry.item.title, entry.item.summary):
-        entry = replace(entry, item=replace(entry.item, title=title, summary=summary))
+    url = reader_url(entry.item.url)
+    if (title, summary, url) != (entry.item.title, entry.item.summary, entry.item.url):
+        entry = replace(entry, item=replace(entry.item, title=title, summary=summary, url=url))
+    if any(reader_url(other.url) != other.url for other in entry.also):
+        also = tuple(replace(other, url=reader_url(other.url)) for other in entry.also)
+        entry = replace(entry, also=also)
     if edit is None:
         return entry
     classification = _with_editor_topic(entry.item, edit.topic, entry.classification, known)
@@ -194,14 +200,19 @@ def arrange_topics(
     return replace(taxonomy, topics=topics)
 
 
-def _also_reported(items: Sequence[Item], stories: Sequence[Story]) -> dict[int, tuple[Item, ...]]:
-    """Lead item id → the story's other reports, counting only items in the window."""
+def _also_reported(
+    items: Sequence[Item], stories: Sequence[Story], lang: str
+) -> dict[int, tuple[Item, ...]]:
+    """Shown item id → the story's other reports, counting only items in the
+    window. A story reported in several languages is shown in the edition's
+    own language where one of its reports is in it; the others are linked."""
     by_id = {item.id: item for item in items}
     also: dict[int, tuple[Item, ...]] = {}
     for story in stories:
         present = [by_id[member] for member in story.members if member in by_id]
         if len(present) > 1:
-            also[present[0].id] = tuple(present[1:])
+            shown = next((item for item in present if item.lang == lang), present[0])
+            also[shown.id] = tuple(item for item in present if item is not shown)
     return also
 
 

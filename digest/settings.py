@@ -145,6 +145,12 @@ class ThemeSettings:
     logo_width: int = setting(160, help="Width of the logo in pixels", check=checks.positive)
     lead_title: str = setting(_THEME.lead_title, help="Heading over the lead story")
     show_numbers: bool = setting(True, help='Show the "this edition in numbers" line')
+    layout: str = setting(
+        "sectioned",
+        help='"sectioned" (headed sections) or "briefing" (bullets, like a media summary)',
+        check=checks.one_of("sectioned", "briefing"),
+    )
+    briefing_headings: bool = setting(False, help="Section headings in the briefing layout too")
     section_order: tuple[str, ...] = setting(
         (), help="Topic ids in the order their sections appear; others follow"
     )

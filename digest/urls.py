@@ -1,4 +1,5 @@
-"""Canonical URLs: one spelling per story, so the same link is stored once.
+"""Canonical URLs: one spelling per story, so the same link is stored once;
+and the link a reader is given, without the parameters that track them.
 
 Pure. Tracking parameters are dropped, meaningful query strings are kept.
 """
@@ -31,3 +32,16 @@ def canonical_url(url: str) -> str:
     ]
     path = parts.path or ("/" if host else "")
     return urlunsplit((scheme, host, path, urlencode(query, doseq=True), ""))
+
+
+def reader_url(url: str) -> str:
+    """The link as the reader gets it: as the outlet wrote it, less any tracking
+    parameter (utm_*, fbclid...); unchanged when it carries none."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(name, value) for name, value in pairs if not is_tracking(name)]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept, doseq=True)))

@@ -20,8 +20,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "pure": (
         "tomlfile", "urls", "sanitize", "sources", "parse", "text", "phrases", "taxonomy",
         "relevance", "classify", "focus", "learning", "filing", "select", "layout", "render",
-        "mime", "health", "cluster", "extract", "theme", "archive", "schedule", "delivery",
-        "watch",
+        "mime", "messages", "linebreak", "health", "cluster", "extract", "theme", "archive",
+        "schedule", "delivery", "watch",
     ),
     "edges": ("checks", "settings", "config", "bundled", "files", "fetch", "store", "send"),
     "services": (

@@ -52,15 +52,15 @@ VISIBLE_TEXT_COLOURS = """
 """
 
 
-@pytest.fixture(scope="module")
-def edition_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample edition, built with a logo and a public archive address."""
-    folder = tmp_path_factory.mktemp("browser")
+@pytest.fixture(scope="module", params=["sectioned", "briefing"])
+def edition_folder(tmp_path_factory: pytest.TempPathFactory, request: Any) -> Path:
+    """The sample edition in each layout, built with a logo and a public archive address."""
+    folder = tmp_path_factory.mktemp(f"browser-{request.param}-")
     (folder / "logo.png").write_bytes(LOGO_PNG)
     config = write_config(
         folder,
         SAMPLE_OPML,
-        '\n[theme]\nlogo = "logo.png"\n'
+        f'\n[theme]\nlogo = "logo.png"\nlayout = "{request.param}"\n'
         '\n[list]\narchive_url = "https://press-office.example/digest/"\n',
     )
     # A separate process: Playwright's sync API keeps an event loop running in
@@ -83,7 +83,8 @@ def open_page(
 
 
 def screenshot(page: Any, name: str) -> None:
-    page.screenshot(path=str(artifact(name)), full_page=True)
+    layout = "briefing-" if "/browser-briefing-" in page.url else ""
+    page.screenshot(path=str(artifact(layout + name)), full_page=True)
 
 
 @pytest.mark.parametrize("width", [320, 375, 600])
@@ -132,9 +133,9 @@ def test_dark_mode_really_turns_the_email_dark(browser: Any, edition_folder: Pat
     for scheme in ("light", "dark"):
         page, _ = open_page(browser, edition_folder / "email.html", 600, scheme)
         colours[scheme] = page.evaluate(
-            "() => { const h = document.querySelector('h3'); "
+            "() => { const h = document.querySelector('h1'); "
             "const p = h.closest('.paper'); return [getComputedStyle(p).backgroundColor, "
-            "getComputedStyle(document.querySelector('.item p')).color]; }"
+            "getComputedStyle(document.querySelector('.item')).color]; }"
         )
         page.close()
     light_paper, light_text = map(_hex, colours["light"])
@@ -159,16 +160,17 @@ def test_khmer_is_drawn_with_a_khmer_font(browser: Any, edition_folder: Path) ->
         pytest.skip(message)
     page, _ = open_page(browser, edition_folder / "email.html", 375)
     try:
-        khmer = page.locator('.item[lang="km"] h3').first
+        khmer = page.locator('.item[lang="km"] a').first
         khmer.scroll_into_view_if_needed()
-        khmer.screenshot(path=str(artifact("khmer-headline-375px.png")))
+        layout = "briefing-" if "/browser-briefing-" in page.url else ""
+        khmer.screenshot(path=str(artifact(f"{layout}khmer-headline-375px.png")))
         # Ask the renderer which installed fonts drew the headline's glyphs.
         session = page.context.new_cdp_session(page)
         session.send("DOM.enable")
         session.send("CSS.enable")
         root = session.send("DOM.getDocument")["root"]["nodeId"]
         node = session.send(
-            "DOM.querySelector", {"nodeId": root, "selector": '.item[lang="km"] h3 a'}
+            "DOM.querySelector", {"nodeId": root, "selector": '.item[lang="km"] a'}
         )
         fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
     finally:

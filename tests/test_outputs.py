@@ -17,7 +17,7 @@ from digest import load_config, open_digest
 from digest.errors import ConfigError
 from digest.types import BuildResult
 
-from .conftest import SAMPLE_OPML, run_digest, write_config
+from .conftest import SAMPLE_OPML, FeedServer, run_digest, write_config
 from .editions import LOGO_PNG
 
 THEMED = """
@@ -161,3 +161,27 @@ def test_theme_mistakes_name_the_file_and_setting(
     assert f"{key}: " in str(caught.value) and message in str(caught.value)
     assert str(caught.value).startswith(str(config))
     assert re.match(rf"{re.escape(str(config))}:\d+: ", str(caught.value)), "with its line"
+
+
+def test_links_reach_the_reader_without_tracking_parameters(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    tracked = "https://news.example/story?id=7&utm_source=wire&fbclid=AbC123"
+    feed = (
+        '<rss version="2.0"><channel><title>t</title><item>'
+        "<title>Union leader jailed after strike</title>"
+        f"<link>{tracked.replace('&', '&amp;')}</link><guid>g1</guid>"
+        "<pubDate>Mon, 23 Nov 2026 08:00:00 +0000</pubDate></item></channel></rss>"
+    ).encode()
+    url = feed_server.add("/feed.xml", feed)
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(f'<opml version="2.0"><body><outline xmlUrl="{url}"/></body></opml>', "utf-8")
+    with open_digest(load_config(write_config(tmp_path, opml))) as digest:
+        digest.update()
+        result = digest.build()
+        [stored] = digest.store.items()
+    assert stored.url == tracked, "the store keeps the link as the feed gave it"
+    for name in ("email.html", "email.txt", "index.html", "edition.json"):
+        written = (Path(result.folder) / name).read_text("utf-8")
+        assert "https://news.example/story?id=7" in written, name
+        assert "utm_source" not in written and "fbclid" not in written, name

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import email
 import email.policy
+import html
 import re
+import unicodedata
 from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
@@ -426,3 +428,66 @@ def test_subject_preheader_and_dates_use_the_edition_zone() -> None:
     # The item is dated 20:30 UTC on the 24th: the 25th in Phnom Penh.
     assert make_item(1).date.day == 24
     assert "Le Courrier du Mékong, 25 Nov 2026." in rendered.text
+
+
+BRIEFING = Theme(layout="briefing")
+
+
+def test_the_briefing_layout_is_bullet_paragraphs_with_the_headline_as_the_link() -> None:
+    edition = big_edition(12, reported_twice=2)
+    rendered = render(edition, theme=BRIEFING)
+    assert "<h2" not in rendered.html, "no section headings unless asked for"
+    assert rendered.html.count('<li class="item"') == len(edition.items)
+    for entry in edition.items:
+        link = f'<a href="{entry.item.url}">{html.escape(entry.item.title, quote=False)}</a>'
+        assert link in rendered.html, "the headline words carry the link"
+    twice = [entry for entry in edition.items if entry.also]
+    assert twice and all(
+        f'also reported by <a href="{entry.also[0].url}"' in rendered.html for entry in twice
+    ), "other outlets are folded into the sentence"
+    assert rendered.html.index(rendered.subject) < rendered.html.index(TEXT.greeting)
+    assert rendered.text.count("\n* ") == len(edition.items)
+    assert "also reported by" in rendered.text and not rendered.warnings
+
+
+def test_the_briefing_layout_shows_section_headings_when_asked() -> None:
+    edition = big_edition(12, reported_twice=0)
+    headed = render(edition, theme=Theme(layout="briefing", briefing_headings=True))
+    assert headed.html.count("<h2") == len(edition.sections) + (1 if edition.lead else 0)
+    assert render(edition).html.count("<h2") == headed.html.count("<h2")
+
+
+def test_the_briefing_layout_escapes_hostile_feed_text() -> None:
+    item = replace(make_item(1, title=HOSTILE, summary=HOSTILE), outlet=HOSTILE)
+    rendered = render(one_item_edition(item), theme=BRIEFING)
+    page = Page(rendered.html)
+    assert not [tag for tag, _ in page.tags if tag in ("script", "img", "iframe")]
+    assert not [name for _, attrs in page.tags for name in attrs if name.startswith("on")]
+    assert HOSTILE in rendered.text
+
+
+KHMER_CLAUSE = (
+    "ការិយាល័យឧត្តមស្នងការសិទ្ធិមនុស្សនៃអង្គការសហប្រជាជាតិបានអំពាវនាវឱ្យដោះលែង"
+    "អ្នកការពារសិទ្ធិមនុស្សដែលត្រូវបានឃុំខ្លួនតាំងពីខែមុនដោយគ្មានការចោទប្រកាន់។"
+)
+
+
+@pytest.mark.parametrize("use_icu", [False, True])
+def test_khmer_without_spaces_wraps_between_clusters_never_inside(
+    use_icu: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest import linebreak
+
+    if use_icu and linebreak._icu_breaker() is None:
+        pytest.skip("PyICU is not installed (the khmer extra): the cluster fallback is tested")
+    if not use_icu:
+        monkeypatch.setattr(linebreak, "_icu_breaker", lambda: None)
+    wrapped = wrap_text(KHMER_CLAUSE, 40, indent="  ", first="* ")
+    lines = wrapped.splitlines()
+    assert len(lines) > 2
+    assert "".join(line[2:] for line in lines) == KHMER_CLAUSE, "nothing added or lost"
+    for line in lines:
+        assert linebreak.display_width(line) <= 40, line
+        start = line[2]
+        assert unicodedata.category(start) == "Lo", f"a line starts inside a cluster: {line}"
+    assert not [line for line in lines if line.endswith("\u17d2")], "never after a subscript sign"

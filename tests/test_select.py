@@ -165,3 +165,25 @@ def test_real_feeds_carrying_whole_articles_give_short_bullets() -> None:
     assert max(len(i.summary) for i in items) > 5000, "the feed carries whole articles"
     edition = plan(items, dict.fromkeys(range(1, len(items) + 1), "first"), summary_chars=400)
     assert edition.items and max(len(e.item.summary) for e in edition.items) <= 401
+
+
+def test_a_story_in_several_languages_is_shown_in_the_editions_own() -> None:
+    english = item(1, 1)
+    french = replace(item(2, 1.5), lang="fr", title="Un syndicaliste condamné")
+    khmer = replace(item(3, 2), lang="km", title="មេដឹកនាំសហជីពត្រូវបានកាត់ទោស")
+    story = Story(lead=1, members=(1, 2, 3))
+    primaries: dict[int, str | None] = {1: "first", 2: "first", 3: "first"}
+    for lang, shown, others in (("fr", 2, [1, 3]), ("km", 3, [1, 2]), ("en", 1, [2, 3])):
+        edition = plan_edition(
+            [english, french, khmer],
+            {i: filed(p) for i, p in primaries.items()},
+            taxonomy=TAXONOMY,
+            text=replace(TEXT, lang=lang),
+            now=NOW,
+            max_age=timedelta(days=7),
+            max_items=40,
+            stories=[story],
+        )
+        [entry] = edition.items
+        assert entry.item.id == shown, lang
+        assert [other.id for other in entry.also] == others, lang

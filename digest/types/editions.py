@@ -133,6 +133,16 @@ class Theme:
     lead_title: str = "Top story"
     show_numbers: bool = True
     logo: Logo | None = None
+    # "sectioned": headed sections of stories; "briefing": the media summary's
+    # bullet paragraphs, links on the headline words, no headings unless asked.
+    layout: str = "sectioned"
+    briefing_headings: bool = False
+
+    @property
+    def templates(self) -> tuple[str, str]:
+        """The HTML (MJML) and text templates of the layout."""
+        name = "briefing" if self.layout == "briefing" else "email"
+        return f"{name}.mjml", f"{name}.txt"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,85 @@
+"""Where a line of Khmer may break: Khmer writes no spaces between words, so
+the text part must find the places itself.
+
+Pure. With PyICU installed (the `khmer` extra; it needs libicu), ICU's line
+breaker finds the word boundaries from its Khmer dictionary:
+"ប៉ូលិស|បាន|ចាប់ខ្លួន|សកម្មជន". Without it, a run that fits on a line is
+kept whole (Khmer writers put spaces between phrases), and only a run longer
+than a line breaks between letter clusters, never inside one (before a
+consonant or independent vowel that no subscript sign joins to the one
+before): legible, though it may split a word. `make bench-khmer` measures
+both. Widths count what takes room on screen: vowel signs and subscript
+consonants sit on or under their letter.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections.abc import Callable
+
+_COENG = "\u17d2"  # joins the next consonant below the one before
+
+
+def is_khmer_run(text: str) -> bool:
+    return any("\u1780" <= char <= "\u17ff" for char in text)
+
+
+def cluster_pieces(text: str) -> list[str]:
+    """`text` cut before each letter cluster: a Khmer consonant or independent
+    vowel (letters, category Lo) not written below the previous one."""
+    pieces: list[str] = []
+    start = 0
+    for index in range(1, len(text)):
+        char = text[index]
+        starts_cluster = (
+            "\u1780" <= char <= "\u17b3"
+            and unicodedata.category(char) == "Lo"
+            and text[index - 1] != _COENG
+        )
+        if starts_cluster:
+            pieces.append(text[start:index])
+            start = index
+    pieces.append(text[start:])
+    return [piece for piece in pieces if piece]
+
+
+@functools.cache
+def _icu_breaker() -> Callable[[str], list[str]] | None:
+    try:
+        import icu  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+
+    def pieces(text: str) -> list[str]:
+        breaker = icu.BreakIterator.createLineInstance(icu.Locale("km"))
+        breaker.setText(text)
+        found, start = [], 0
+        for end in breaker:
+            found.append(text[start:end])
+            start = end
+        return [piece for piece in found if piece]
+
+    return pieces
+
+
+def khmer_pieces(text: str, room: int, *, use_icu: bool = True) -> list[str]:
+    """The pieces a run of text (no spaces) may be broken between, for lines
+    of `room` columns."""
+    breaker = _icu_breaker() if use_icu else None
+    if breaker is not None:
+        return breaker(text)
+    return cluster_pieces(text) if display_width(text) > room else [text]
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes: signs written over or under a letter, and
+    subscript consonants, take none; spacing vowel signs take one."""
+    width = 0
+    for index, char in enumerate(text):
+        if unicodedata.category(char) in ("Mn", "Me", "Cf") or char == _COENG:
+            continue
+        if index and text[index - 1] == _COENG:
+            continue  # a consonant written below the one before
+        width += 1
+    return width
