@@ -19,9 +19,6 @@ class Edits:
 
     def __init__(self, context: Context, editions: Editions) -> None:
         self.context = context
-        self.config = context.config
-        self.store = context.store
-        self._now = context.now
         self.editions = editions
 
     def edit_item(self, item_id: int, **changes: object) -> bool:
@@ -44,19 +41,19 @@ class Edits:
                     value = None
             if isinstance(value, bool):
                 value = int(value)
-            changed |= self.store.edit_item(item_id, field, value, self._now())
+            changed |= self.context.store.edit_item(item_id, field, value, self.context.now())
         if changed:
-            self.store.withdraw_approval(self._now())
+            self.context.store.withdraw_approval(self.context.now())
         return changed
 
     def _unedited_texts(self, item_id: int) -> dict[str, str]:
         """The headline and summary the email shows for an item nobody edited."""
-        item = self.store.item(item_id)
+        item = self.context.store.item(item_id)
         if item is None:
             return {}
         return {
             "title": item.title,
-            "summary": excerpt(item.summary, self.config.digest.summary_chars),
+            "summary": excerpt(item.summary, self.context.config.digest.summary_chars),
         }
 
     def move_item(self, item_id: int, step: int) -> bool:
@@ -71,22 +68,25 @@ class Edits:
                 ids.insert(there, ids.pop(here))
                 changed = False
                 for position, moved in enumerate(ids):
-                    changed |= self.store.edit_item(
-                        moved, "position", float(position), self._now()
+                    changed |= self.context.store.edit_item(
+                        moved, "position", float(position), self.context.now()
                     )
                 if changed:
-                    self.store.withdraw_approval(self._now())
+                    self.context.store.withdraw_approval(self.context.now())
                 return changed
         return False
 
     def edit_text(self, field: str, value: str) -> bool:
         """The subject, intro or closing of this edition; empty: the config's."""
-        default = {"intro": self.config.digest.intro, "closing": self.config.digest.closing}
+        default = {
+            "intro": self.context.config.digest.intro,
+            "closing": self.context.config.digest.closing,
+        }
         value = value.strip()
         # The config's own words are no edit: saving the form unchanged stores nothing.
-        changed = self.store.edit_text(
-            field, None if value in ("", default.get(field)) else value, self._now()
+        changed = self.context.store.edit_text(
+            field, None if value in ("", default.get(field)) else value, self.context.now()
         )
         if changed:
-            self.store.withdraw_approval(self._now())
+            self.context.store.withdraw_approval(self.context.now())
         return changed

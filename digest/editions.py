@@ -41,20 +41,17 @@ class Editions:
 
     def __init__(self, context: Context, updates: Updates) -> None:
         self.context = context
-        self.config = context.config
-        self.store = context.store
-        self._now = context.now
         self.updates = updates
 
     def plan(self) -> Edition:
         """The next edition as it stands now, from what is stored."""
-        now = self._now()
-        settings = self.config.digest
+        now = self.context.now()
+        settings = self.context.config.digest
         max_age = timedelta(days=settings.max_age_days) if settings.max_age_days else None
-        already_sent = self.store.sent_item_ids()
+        already_sent = self.context.store.sent_item_ids()
         items = [
             item
-            for item in self.store.items(since=now - max_age if max_age else None)
+            for item in self.context.store.items(since=now - max_age if max_age else None)
             if item.id not in already_sent
         ]
         matcher = WatchlistMatcher(self.context.watchlist)
@@ -73,13 +70,13 @@ class Editions:
             max_age=max_age,
             max_items=settings.max_items,
             summary_chars=settings.summary_chars,
-            stories=self.store.stories(),
-            edits=self.store.item_edits(),
+            stories=self.context.store.stories(),
+            edits=self.context.store.item_edits(),
             watched={key: tuple(m.watched.name for m in found) for key, found in mentions.items()},
             previously=self._previously_reported(matcher, mentions, now),
         )
         # A second edition on a day one already went out gets its own folder.
-        sent = set(self.store.sent_editions())
+        sent = set(self.context.store.sent_editions())
         slug, number = edition.slug, 2
         while slug in sent:
             slug, number = f"{edition.slug}-{number}", number + 1
@@ -87,11 +84,11 @@ class Editions:
 
     def _filing(self, items: Sequence[Item]) -> Filing:
         """What filing needs: the classifier, the editor's examples, the focus."""
-        edits = self.store.item_edits()
+        edits = self.context.store.item_edits()
         examples: dict[int, Example] = {}
         for item_id, edit in edits.items():
             if edit.excluded or edit.topic:
-                item = self.store.item(item_id)
+                item = self.context.store.item(item_id)
                 if item is not None:
                     topic = None if edit.excluded else edit.topic
                     examples[item_id] = Example(item.title, topic, item.outlet)
@@ -117,7 +114,7 @@ class Editions:
             hour=0, minute=0, second=0, microsecond=0
         )
         last_seen: dict[str, datetime] = {}
-        for created, title, summary in self.store.placed_texts(before=today):
+        for created, title, summary in self.context.store.placed_texts(before=today):
             for mention in matcher.mentions(title, summary):
                 key = mention.watched.id
                 last_seen[key] = max(created, last_seen.get(key, created))
@@ -148,7 +145,7 @@ class Editions:
         rendered = self.render(edition)
         web = self.render(edition, web=True)
         sender = self.context.sender()
-        output = self.config.paths.output
+        output = self.context.config.paths.output
         folder = output / edition.slug
         domain = sender.domain
         message = compose_message(
@@ -158,7 +155,7 @@ class Editions:
             date=edition.created,
             message_id=make_msgid(idstring=edition.slug, domain=domain),
             mailing=self.context.mailing_list(),
-            list_name=self.config.digest.organisation,
+            list_name=self.context.config.digest.organisation,
         )
         feeds = self.updates.feed_health()
         files = {
@@ -172,7 +169,7 @@ class Editions:
             files[rendered.logo.filename] = rendered.logo.data
         for name, content in files.items():
             write_atomically(folder / name, content)
-        self.store.save_edition(
+        self.context.store.save_edition(
             slug=edition.slug,
             title=edition.text.title,
             subject=rendered.subject,
@@ -195,8 +192,8 @@ class Editions:
 
     def _write_archive(self, title: str, domain: str) -> None:
         """output/index.html and output/feed.xml: every edition, newest first."""
-        records = self.store.editions()
-        output = self.config.paths.output
+        records = self.context.store.editions()
+        output = self.context.config.paths.output
         index = render_index(
             records,
             self.context.templates(),
@@ -209,17 +206,17 @@ class Editions:
         feed = atom_feed(
             records,
             title=title,
-            author=self.config.digest.organisation,
+            author=self.context.config.digest.organisation,
             domain=domain,
-            archive_url=self.config.list.archive_url,
+            archive_url=self.context.config.list.archive_url,
         )
         write_atomically(output / "feed.xml", feed)
 
     def _edition_text(self) -> EditionText:
         """The config's words, with the editor's subject, intro and closing
         for this edition where they wrote them."""
-        settings = self.config.digest
-        edited = self.store.text_edits()
+        settings = self.context.config.digest
+        edited = self.context.store.text_edits()
         return EditionText(
             title=settings.title,
             organisation=settings.organisation,
@@ -234,16 +231,16 @@ class Editions:
 
     def approval(self) -> FrozenEdition | None:
         """The approved edition waiting to be sent, if there is one."""
-        slug = self.store.approved_unsent()
-        return self.store.frozen(slug) if slug else None
+        slug = self.context.store.approved_unsent()
+        return self.context.store.frozen(slug) if slug else None
 
     def corrections(self) -> Iterator[dict[str, Any]]:
         """Every item whose topic an editor set, labelled for an evaluation
         set: the classify input fields, the editor's primary topic and what
         the classifier said (JSON Lines for `digest corrections`)."""
-        edits = self.store.item_edits()
+        edits = self.context.store.item_edits()
         classifier = Classifier(self.context.taxonomy)
-        for item in self.store.items():
+        for item in self.context.store.items():
             edit = edits.get(item.id)
             topic = (edit.topic if edit else None) or item.editor_topic
             if topic is None:

@@ -34,9 +34,6 @@ class FeedList:
 
     def __init__(self, context: Context, updates: Updates) -> None:
         self.context = context
-        self.config = context.config
-        self.store = context.store
-        self._now = context.now
         self.updates = updates
 
     def add_feed(
@@ -150,20 +147,20 @@ class FeedList:
 
     def export_opml(self) -> str:
         return opml_document(
-            self.context.sources(), title=f"{self.config.digest.organisation} feeds"
+            self.context.sources(), title=f"{self.context.config.digest.organisation} feeds"
         )
 
     def enable_feed(self, location: str) -> None:
         """Fetch a feed disabled by a 410 again, from its listed URL."""
         url = resolve_location(location.strip(), Path.cwd())
-        if not self.store.enable_source(url):
+        if not self.context.store.enable_source(url):
             raise DigestError(f"{url} has never been fetched; nothing to enable")
 
     def _edit_feed_list(self, edit: Callable[[str, str], str]) -> None:
-        path = self.config.paths.feeds
+        path = self.context.config.paths.feeds
         text = self.context.read_named_file(path, "paths.feeds", "feed list")
         write_atomically(path, edit(text, str(path)).encode("utf-8"))
-        self.store.sync_sources(self.context.sources())
+        self.context.store.sync_sources(self.context.sources())
 
     def add_link(
         self,
@@ -208,14 +205,14 @@ class FeedList:
             lang=found.lang,
         )
         outlet = found.publisher or urlsplit(url).hostname or url
-        item_id, new = self.store.add_editor_item(
+        item_id, new = self.context.store.add_editor_item(
             EDITOR_SOURCE,
             parsed,
             canonical_url(url),
             outlet=outlet,
             topic=topic,
             note=note,
-            now=self._now(),
+            now=self.context.now(),
         )
         self.updates.group_stories()
         return AddedItem(item_id, new, final_title, outlet, topic, tuple(warnings))
@@ -224,7 +221,7 @@ class FeedList:
         """One fetch outside an update run, within the same limits; raises FeedError."""
 
         async def fetch_once() -> FetchResult:
-            async with fetch.Fetcher(self.config.fetch) as fetcher:
+            async with fetch.Fetcher(self.context.config.fetch) as fetcher:
                 return await fetcher.fetch(fetch.FetchRequest(source, url))
 
         return asyncio.run(fetch_once())

@@ -51,9 +51,6 @@ class Outbox:
         sleep: Callable[[float], None],
     ) -> None:
         self.context = context
-        self.config = context.config
-        self.store = context.store
-        self._now = context.now
         self.editions = editions
         self.updates = updates
         self.recipients = recipients
@@ -65,12 +62,14 @@ class Outbox:
         and no later one, is what a send with `require_approval` delivers."""
         result = self.editions.build()
         slug = result.edition.slug
-        now = self._now()
-        self.store.freeze(slug, result.rendered, content_hash(result.rendered), now)
-        self.store.approve(slug, now)
-        frozen = self.store.frozen(slug)
+        now = self.context.now()
+        self.context.store.freeze(slug, result.rendered, content_hash(result.rendered), now)
+        self.context.store.approve(slug, now)
+        frozen = self.context.store.frozen(slug)
         assert frozen is not None
-        self.store.log_event("edition", "approval", f"approved {frozen.content_hash[:12]}", now)
+        self.context.store.log_event(
+            "edition", "approval", f"approved {frozen.content_hash[:12]}", now
+        )
         return frozen
 
     def send(
@@ -94,7 +93,7 @@ class Outbox:
             self.postman.secret_variable()  # a missing secret stops the run before any message
             if dry_run or test_to:
                 return self._send_copies(test_to)
-            unfinished = self.store.unfinished_edition()
+            unfinished = self.context.store.unfinished_edition()
             if unfinished is not None:
                 return self._deliver(unfinished)
             slot = None
@@ -105,43 +104,49 @@ class Outbox:
             report = self._prepare_next(update)
             if slot is not None and report.outcome != "blocked":
                 # Blocked stays undecided: approving within the grace period sends it.
-                self.store.decide_slot(slot, report.outcome, report.slug or None, self._now())
+                self.context.store.decide_slot(
+                    slot, report.outcome, report.slug or None, self.context.now()
+                )
             if report.outcome != "sent":
                 self.postman.mail_report(report)
                 return report
             # The editor's words were for this edition; the next starts afresh.
-            self.store.clear_text_edits(self._now())
+            self.context.store.clear_text_edits(self.context.now())
             return self._deliver(report.slug, notes=report.notes)
 
     def schedule_plan(self) -> SchedulePlan:
         """When the next editions are due and how to make cron send them."""
         program = shutil.which("digest") or "digest"
-        config = self.config.path.resolve()
-        settings = self.config.schedule
+        config = self.context.config.path.resolve()
+        settings = self.context.config.schedule
         return SchedulePlan(
             cron=settings.cron,
             timezone=settings.timezone,
-            next_runs=tuple(next_runs(settings.cron, self.context.zone, self._now())),
+            next_runs=tuple(next_runs(settings.cron, self.context.zone, self.context.now())),
             crontab=crontab_line(program, config, config.parent / "digest-send.log"),
             systemd=systemd_units(program, config),
         )
 
     def _due_slot(self) -> datetime | None:
-        grace = timedelta(hours=self.config.send.grace_hours)
-        slot = due_slot(self.config.schedule.cron, self.context.zone, self._now(), grace)
-        if slot is None or self.store.slot_decided(slot) is not None:
+        grace = timedelta(hours=self.context.config.send.grace_hours)
+        slot = due_slot(
+            self.context.config.schedule.cron, self.context.zone, self.context.now(), grace
+        )
+        if slot is None or self.context.store.slot_decided(slot) is not None:
             return None
         return slot
 
     def _next_run_text(self) -> str:
-        [upcoming] = next_runs(self.config.schedule.cron, self.context.zone, self._now(), 1)
+        [upcoming] = next_runs(
+            self.context.config.schedule.cron, self.context.zone, self.context.now(), 1
+        )
         return f"nothing due; the next edition is due {upcoming:%Y-%m-%d %H:%M %Z}"
 
     def _prepare_next(self, update: bool) -> SendReport:
         """Freeze the edition to send and name it (outcome "sent" means: go
         ahead), or say why nothing goes out."""
-        if self.config.send.require_approval:
-            slug = self.store.approved_unsent()
+        if self.context.config.send.require_approval:
+            slug = self.context.store.approved_unsent()
             if slug is None:
                 return SendReport(
                     "blocked",
@@ -169,22 +174,26 @@ class Outbox:
                 notes=tuple(notes),
             )
         slug = result.edition.slug
-        self.store.freeze(slug, result.rendered, content_hash(result.rendered), self._now())
+        self.context.store.freeze(
+            slug, result.rendered, content_hash(result.rendered), self.context.now()
+        )
         return SendReport("sent", slug=slug, notes=tuple(notes))
 
     def _deliver(self, slug: str, notes: Sequence[str] = ()) -> SendReport:
         """Send `slug` to every recipient still owed it, as the ledger says."""
-        frozen = self.store.frozen(slug)
+        frozen = self.context.store.frozen(slug)
         assert frozen is not None, f"edition {slug} has deliveries but no frozen content"
-        if self.config.paths.recipients is not None:
-            self.recipients.import_recipients(self.config.paths.recipients)
+        if self.context.config.paths.recipients is not None:
+            self.recipients.import_recipients(self.context.config.paths.recipients)
         domain = self.context.sender().domain
-        active = {r.address: r for r in self.store.recipients()}
-        self.store.enqueue(
-            slug, [(address, message_id(slug, address, domain)) for address in active], self._now()
+        active = {r.address: r for r in self.context.store.recipients()}
+        self.context.store.enqueue(
+            slug,
+            [(address, message_id(slug, address, domain)) for address in active],
+            self.context.now(),
         )
-        owed = [d for d in self.store.deliveries(slug, OWED) if d.address in active]
-        batch = owed[: self.config.send.max_recipients]
+        owed = [d for d in self.context.store.deliveries(slug, OWED) if d.address in active]
+        batch = owed[: self.context.config.send.max_recipients]
         stopped = ""
         body = message_body(frozen.rendered)
         with self.postman.mailer() as mailer:
@@ -217,19 +226,21 @@ class Outbox:
         except ValueError as exc:
             # Stored before such addresses were refused: it fails on its own.
             reply = f"not sent: {exc}"
-            self.store.mark(frozen.slug, recipient.address, "failed-permanent", self._now(), reply)
+            self.context.store.mark(
+                frozen.slug, recipient.address, "failed-permanent", self.context.now(), reply
+            )
             return
         message = self.postman.message_for(frozen, body, recipient, address, delivery.message_id)
-        settings = self.config.send
+        settings = self.context.config.send
         for attempt in range(settings.retries + 1):
-            self.store.mark(frozen.slug, recipient.address, "sending", self._now())
+            self.context.store.mark(frozen.slug, recipient.address, "sending", self.context.now())
             try:
                 result = mailer.send(self.context.sender().address, address, message)
             except SmtpUnavailable as exc:
                 # No connection, so certainly not sent: owed, and the run stops.
                 reply = f"not sent: {exc}"
-                self.store.mark(
-                    frozen.slug, recipient.address, "failed-temporary", self._now(), reply
+                self.context.store.mark(
+                    frozen.slug, recipient.address, "failed-temporary", self.context.now(), reply
                 )
                 raise
             if result.accepted:
@@ -239,7 +250,9 @@ class Outbox:
             else:
                 status = "failed-temporary"
             reply = f"{result.code} {result.reply}".strip()
-            self.store.mark(frozen.slug, recipient.address, status, self._now(), reply)
+            self.context.store.mark(
+                frozen.slug, recipient.address, status, self.context.now(), reply
+            )
             if status != "failed-temporary":
                 return
             if attempt < settings.retries:
@@ -248,14 +261,21 @@ class Outbox:
     def _send_copies(self, test_to: str | None) -> SendReport:
         """--dry-run: one .eml per recipient in the edition's outbox folder.
         --to: one copy to one address. Neither touches the ledger."""
-        approved = self.store.approved_unsent() if self.config.send.require_approval else None
+        approved = (
+            self.context.store.approved_unsent()
+            if self.context.config.send.require_approval
+            else None
+        )
         if approved is not None:
-            frozen = self.store.frozen(approved)
+            frozen = self.context.store.frozen(approved)
             assert frozen is not None
         else:
             result = self.editions.build()
             frozen = FrozenEdition(
-                result.edition.slug, result.rendered, content_hash(result.rendered), self._now()
+                result.edition.slug,
+                result.rendered,
+                content_hash(result.rendered),
+                self.context.now(),
             )
         domain = self.context.sender().domain
         if test_to is not None:
@@ -273,13 +293,15 @@ class Outbox:
                 sent=int(answer.accepted),
                 message=f"test copy to {recipient.address}: {answer.code} {answer.reply}",
             )
-        if self.config.paths.recipients is not None:
-            self.recipients.import_recipients(self.config.paths.recipients)
-        outbox = self.config.paths.output / frozen.slug / "outbox"
+        if self.context.config.paths.recipients is not None:
+            self.recipients.import_recipients(self.context.config.paths.recipients)
+        outbox = self.context.config.paths.output / frozen.slug / "outbox"
         files = []
         unusable: list[str] = []
         body = message_body(frozen.rendered)
-        for recipient in self.store.recipients()[: self.config.send.max_recipients]:
+        for recipient in self.context.store.recipients()[
+            : self.context.config.send.max_recipients
+        ]:
             try:
                 address = wire_address(recipient.address)
             except ValueError as exc:
@@ -303,7 +325,7 @@ class Outbox:
     @contextmanager
     def _send_lock(self) -> Iterator[bool]:
         """An exclusive lock beside the database: overlapping cron runs take turns."""
-        path = Path(f"{self.config.paths.database}.send-lock")
+        path = Path(f"{self.context.config.paths.database}.send-lock")
         with open(path, "a+b") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

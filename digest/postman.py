@@ -29,32 +29,33 @@ class Postman:
 
     def __init__(self, context: Context) -> None:
         self.context = context
-        self.config = context.config
-        self.store = context.store
-        self._now = context.now
 
     def mailer(self) -> SmtpMailer:
-        return SmtpMailer(self.config.smtp, self.credentials(), rate=self.config.send.rate)
+        return SmtpMailer(
+            self.context.config.smtp, self.credentials(), rate=self.context.config.send.rate
+        )
 
     def credentials(self) -> tuple[str, str] | None:
         """The SMTP login, read from the variables the config names (never the
         config itself); none when neither is set (a local relay)."""
-        smtp = self.config.smtp
+        smtp = self.context.config.smtp
         user, password = os.environ.get(smtp.username_env), os.environ.get(smtp.password_env)
         if user and password:
             return user, password
         if user or password:
             missing = smtp.password_env if user else smtp.username_env
             raise config_error(
-                self.config, "smtp.password_env", f"${missing} is not set (both are needed)"
+                self.context.config,
+                "smtp.password_env",
+                f"${missing} is not set (both are needed)",
             )
         return None
 
     def secret_variable(self) -> str:
-        variable = self.config.list.unsubscribe_secret_env
-        if self.config.list.unsubscribe_url and not os.environ.get(variable):
+        variable = self.context.config.list.unsubscribe_secret_env
+        if self.context.config.list.unsubscribe_url and not os.environ.get(variable):
             raise config_error(
-                self.config,
+                self.context.config,
                 "list.unsubscribe_url",
                 f"personal unsubscribe links need a secret: set ${variable}",
             )
@@ -81,18 +82,18 @@ class Postman:
             date=frozen.frozen,
             message_id=msgid,
             mailing=mailing,
-            list_name=self.config.digest.organisation,
+            list_name=self.context.config.digest.organisation,
         )
 
     def mail_report(self, report: SendReport) -> None:
         """Tell the editor by mail what went wrong or why nothing went out.
         Best effort: when the server is the problem, the printed report is all."""
-        editor = self.config.send.editor or self.context.sender().address
+        editor = self.context.config.send.editor or self.context.sender().address
         message = EmailMessage()
         message["From"] = self.context.sender().address
         message["To"] = editor
         message["Subject"] = f"press-digest: {report.outcome}: {report.message}"[:180]
-        message["Date"] = format_datetime(self._now())
+        message["Date"] = format_datetime(self.context.now())
         message["Message-ID"] = make_msgid("report", self.context.sender().domain)
         message.set_content(_report_text(report))
         try:
@@ -102,7 +103,7 @@ class Postman:
             log.warning("could not mail the report to %s: %s", editor, exc)
 
     def ledger_report(self, slug: str, *, left: int, stopped: str) -> SendReport:
-        lines = self.store.deliveries(slug)
+        lines = self.context.store.deliveries(slug)
         permanent = tuple(d for d in lines if d.status == "failed-permanent")
         temporary = tuple(d for d in lines if d.status in ("failed-temporary", "sending"))
         sent = sum(1 for d in lines if d.status == "sent")

@@ -27,19 +27,16 @@ class Recipients:
 
     def __init__(self, context: Context) -> None:
         self.context = context
-        self.config = context.config
-        self.store = context.store
-        self._now = context.now
 
     def list(self, *, include_unsubscribed: bool = False) -> list[Recipient]:
-        return self.store.recipients(include_unsubscribed=include_unsubscribed)
+        return self.context.store.recipients(include_unsubscribed=include_unsubscribed)
 
     def add_recipient(self, address: str, name: str = "", lang: str = "", group: str = "") -> bool:
         """Add one address (checked for shape); False if it was already known."""
         address = normalise_address(address)
         wire_address(address)  # refused now rather than at every send
         recipient = Recipient(address, display_name(name), lang, group or "main")
-        return self.store.add_recipients([recipient], self._now()) == 1
+        return self.context.store.add_recipients([recipient], self.context.now()) == 1
 
     def import_recipients(self, path: Path) -> int:
         """Add every new address in a CSV file; unsubscribed people stay off."""
@@ -47,17 +44,19 @@ class Recipients:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise DigestError(f"cannot read {path}: {exc}") from exc
-        return self.store.add_recipients(parse_recipients_csv(text, str(path)), self._now())
+        return self.context.store.add_recipients(
+            parse_recipients_csv(text, str(path)), self.context.now()
+        )
 
     def remove_recipient(self, address: str) -> bool:
         """Unsubscribe: no further message goes to `address`, even from an
         edition being sent now. The record stays, so no import brings it back."""
-        return self.store.unsubscribe(normalise_address(address), self._now())
+        return self.context.store.unsubscribe(normalise_address(address), self.context.now())
 
     def unsubscribe_with_token(self, address: str, token: str) -> bool:
         """A reader's one-click unsubscribe (RFC 8058): honoured only with the
         token their own message carried. False for a bad token."""
-        secret = os.environ.get(self.config.list.unsubscribe_secret_env)
+        secret = os.environ.get(self.context.config.list.unsubscribe_secret_env)
         try:
             address = normalise_address(address)
         except ValueError:
@@ -66,6 +65,8 @@ class Recipients:
             secret, self.context.mailing_list().list_id, address, token
         ):
             return False
-        self.store.unsubscribe(address, self._now())
-        self.store.log_event(f"recipient {address}", "unsubscribed", "one-click link", self._now())
+        self.context.store.unsubscribe(address, self.context.now())
+        self.context.store.log_event(
+            f"recipient {address}", "unsubscribed", "one-click link", self.context.now()
+        )
         return True

@@ -55,15 +55,12 @@ class Updates:
 
     def __init__(self, context: Context) -> None:
         self.context = context
-        self.config = context.config
-        self.store = context.store
-        self._now = context.now
 
     def update(self, progress: Progress | None = None) -> list[FeedUpdate]:
         """Fetch, parse and store every listed feed: one result per feed, in list
         order, never aborting. `progress` hears of each feed as it finishes."""
         sources = self.context.sources()
-        self.store.sync_sources(sources)
+        self.context.store.sync_sources(sources)
         updates = asyncio.run(self._update_all(sources, progress))
         if any(update.new or update.updated for update in updates):
             self.group_stories()
@@ -71,23 +68,23 @@ class Updates:
 
     def group_stories(self) -> list[Story]:
         """Find reports of the same event among recent items and store them."""
-        recent = self.store.items(since=self._now() - STORY_HORIZON)
+        recent = self.context.store.items(since=self.context.now() - STORY_HORIZON)
         stories = cluster_items(
             recent,
-            threshold=self.config.digest.story_similarity,
-            lang=self.config.digest.language,
+            threshold=self.context.config.digest.story_similarity,
+            lang=self.context.config.digest.language,
             concepts=bundled_concepts(),
         )
-        self.store.replace_stories([item.id for item in recent], stories)
+        self.context.store.replace_stories([item.id for item in recent], stories)
         return list(stories)
 
     def stories(self) -> list[Story]:
-        return self.store.stories()
+        return self.context.store.stories()
 
     async def _update_all(
         self, sources: Sequence[FeedSource], progress: Progress | None
     ) -> list[FeedUpdate]:
-        states = self.store.feed_states()
+        states = self.context.store.feed_states()
         # The store is written from one thread of its own, so that neither
         # SQLite's work nor its fsyncs hold up the event loop driving every
         # other download; one thread keeps the writes in sequence.
@@ -95,7 +92,7 @@ class Updates:
             _parse_pool(len(sources)) as pool,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as writer,
         ):
-            async with fetch.Fetcher(self.config.fetch) as fetcher:
+            async with fetch.Fetcher(self.context.config.fetch) as fetcher:
                 tasks = [
                     asyncio.ensure_future(
                         self._update_source(source, states[source.url], fetcher, pool, writer)
@@ -158,12 +155,14 @@ class Updates:
         parsed: ParsedFeed,
         validators: tuple[str | None, str | None, str | None],
     ) -> FeedUpdate:
-        counts = self.store.upsert_items(
-            source, [(item, canonical_url(item.url)) for item in parsed.items], now=self._now()
-        )
-        self.store.record_fetch(
+        counts = self.context.store.upsert_items(
             source,
-            now=self._now(),
+            [(item, canonical_url(item.url)) for item in parsed.items],
+            now=self.context.now(),
+        )
+        self.context.store.record_fetch(
+            source,
+            now=self.context.now(),
             status="ok",
             warning=parsed.warning,
             feed_title=parsed.title,
@@ -187,9 +186,9 @@ class Updates:
         fetched: FetchResult,
         validators: tuple[str | None, str | None, str | None] | None,
     ) -> FeedUpdate:
-        self.store.record_fetch(
+        self.context.store.record_fetch(
             source,
-            now=self._now(),
+            now=self.context.now(),
             status="not-modified",
             validators=validators,
             moved_to=fetched.moved_to,
@@ -197,16 +196,18 @@ class Updates:
         return FeedUpdate(source=source, status="not-modified", moved_to=fetched.moved_to)
 
     def _failed(self, source: FeedSource, message: str, status: UpdateStatus) -> FeedUpdate:
-        self.store.record_fetch(source, now=self._now(), status=status, error=message)
+        self.context.store.record_fetch(
+            source, now=self.context.now(), status=status, error=message
+        )
         return FeedUpdate(source=source, status=status, error=message)
 
     def feed_health(self) -> list[FeedHealth]:
         """Every listed feed, with flags for those that need the editor's eye."""
-        self.store.sync_sources(self.context.sources())
-        settings = self.config.fetch
+        self.context.store.sync_sources(self.context.sources())
+        settings = self.context.config.fetch
         return flag_feeds(
-            self.store.feed_health(),
-            now=self._now(),
+            self.context.store.feed_health(),
+            now=self.context.now(),
             failing_after=settings.failing_after,
             silent_after=timedelta(days=settings.silent_after_days),
         )
