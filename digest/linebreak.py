@@ -15,6 +15,7 @@ consonants sit on or under their letter.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -46,13 +47,13 @@ def cluster_pieces(text: str) -> list[str]:
 
 @functools.cache
 def _icu_breaker() -> Callable[[str], list[str]] | None:
-    try:
-        import icu  # type: ignore[import-not-found]
+    try:  # a module named icu that is not PyICU lacks these: no ICU then
+        from icu import BreakIterator, Locale  # type: ignore[import-not-found]
     except ImportError:
         return None
 
     def pieces(text: str) -> list[str]:
-        breaker = icu.BreakIterator.createLineInstance(icu.Locale("km"))
+        breaker = BreakIterator.createLineInstance(Locale("km"))
         breaker.setText(text)
         found, start = [], 0
         for end in breaker:
@@ -72,14 +73,17 @@ def khmer_pieces(text: str, room: int, *, use_icu: bool = True) -> list[str]:
     return cluster_pieces(text) if display_width(text) > room else [text]
 
 
+# What takes no room of its own: a subscript consonant with the sign that
+# puts it below, Khmer signs written over or under a letter (category Mn),
+# zero-width spaces and joiners, and combining Latin accents.
+_SILENT = re.compile(
+    "\u17d2.|[\u17b4\u17b5\u17b7-\u17bd\u17c6\u17c9-\u17d1\u17d3\u17dd"
+    "\u200b-\u200d\ufeff\u0300-\u036f]",
+    re.DOTALL,
+)
+
+
 def display_width(text: str) -> int:
     """Columns a text takes: signs written over or under a letter, and
     subscript consonants, take none; spacing vowel signs take one."""
-    width = 0
-    for index, char in enumerate(text):
-        if unicodedata.category(char) in ("Mn", "Me", "Cf") or char == _COENG:
-            continue
-        if index and text[index - 1] == _COENG:
-            continue  # a consonant written below the one before
-        width += 1
-    return width
+    return len(_SILENT.sub("", text))

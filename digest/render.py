@@ -130,24 +130,47 @@ def wrap_text(text: str, width: int = TEXT_WIDTH, indent: str = "", first: str =
         words = paragraph.split()
         if not words:
             continue
-        line, length, empty = prefix, len(prefix), True
-        for word in words:
-            khmer = _KHMER.search(word) is not None
-            pieces = khmer_pieces(word, width - len(indent)) if khmer else (word,)
-            for number, piece in enumerate(pieces):
-                joint = "" if number or empty else " "
-                size = display_width(piece) if khmer else len(piece)
-                if empty or length + len(joint) + size <= width:
-                    line += joint + piece
-                    length += len(joint) + size
-                else:
-                    lines.append(line)
-                    line = indent + piece
-                    length = len(indent) + size
-                empty = False
-        lines.append(line)
+        if _KHMER.search(paragraph):
+            _wrap_khmer(words, width, indent, prefix, lines)
+        else:
+            _wrap_spaced(words, width, indent, prefix, lines)
         prefix = indent
     return "\n".join(lines)
+
+
+def _wrap_spaced(words: list[str], width: int, indent: str, prefix: str, lines: list[str]) -> None:
+    line = [prefix + words[0]]
+    length = len(line[0])
+    for word in words[1:]:
+        if length + 1 + len(word) <= width:
+            line.append(word)
+            length += 1 + len(word)
+        else:
+            lines.append(" ".join(line))
+            line = [indent + word]
+            length = len(line[0])
+    lines.append(" ".join(line))
+
+
+def _wrap_khmer(words: list[str], width: int, indent: str, prefix: str, lines: list[str]) -> None:
+    """As `_wrap_spaced`, but a run of Khmer may also break where `linebreak`
+    allows, with nothing added, and is measured by the room it takes."""
+    line, length, empty = prefix, len(prefix), True
+    for word in words:
+        khmer = _KHMER.search(word) is not None
+        pieces = khmer_pieces(word, width - len(indent)) if khmer else (word,)
+        for number, piece in enumerate(pieces):
+            joint = "" if number or empty else " "
+            size = display_width(piece) if khmer else len(piece)
+            if empty or length + len(joint) + size <= width:
+                line += joint + piece
+                length += len(joint) + size
+            else:
+                lines.append(line)
+                line = indent + piece
+                length = len(indent) + size
+            empty = False
+    lines.append(line)
 
 
 def render_edition(
