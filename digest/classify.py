@@ -208,8 +208,10 @@ def _why_in(judgement: Judgement) -> str:
     pair = judgement.pair
     if pair.first and pair.second and pair.score >= _weight_of(judgement.core):
         if pair.first.tag.startswith("responses:"):
-            return f"a response ({_quoted(pair.first)}) to {_quoted(pair.second)}"
-        return f"{_quoted(pair.first)} against {_quoted(pair.second)}"
+            by = f" by {_quoted(judgement.responder)}" if judgement.responder else ""
+            return f"a response ({_quoted(pair.first)}){by} to {_quoted(pair.second)}"
+        by = f", by {_quoted(judgement.agent)}" if judgement.agent else ""
+        return f"{_quoted(pair.first)} against {_quoted(pair.second)}{by}"
     return f"{_quoted(judgement.core)} names the issue"
 
 

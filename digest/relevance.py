@@ -52,6 +52,10 @@ class Judgement:
     event: frozenset[tuple[str, str]]
     act: Match | None  # the strongest act anywhere, for the "why" of an out
     target: Match | None
+    # Who acted (police, a court, "unidentified men"), where the event is told:
+    # named in the "why", never scored (police and arrests are mostly crime news).
+    agent: Match | None = None
+    responder: Match | None = None
 
 
 def tag(kind: ScopeKind, group: str) -> str:
@@ -106,6 +110,7 @@ def judge(segments: Sequence[Sequence[Match]], scope: Scope) -> Judgement:
     for index in {1, *pair.segments}:
         if index < len(segments[: LEDE_SENTENCES + 1]):
             event |= lede[index].groups
+    told = [lede[index] for index in (pair.segments or (0,)) if index < len(lede)]
     return Judgement(
         relevance=round(min(score, 1.0), 3),
         in_scope=score >= scope.threshold,
@@ -117,7 +122,14 @@ def judge(segments: Sequence[Sequence[Match]], scope: Scope) -> Judgement:
         event=frozenset(event),
         act=every["acts"],
         target=every["targets"],
+        agent=_strongest_of(told, "agents"),
+        responder=_strongest_of(told, "actors"),
     )
+
+
+def _strongest_of(places: Sequence[_Summary], kind: str) -> Match | None:
+    found = [match for place in places if (match := place[kind]) is not None]
+    return max(found, key=_weight, default=None)
 
 
 def _best_pair(places: Sequence[_Summary], alone: frozenset[str]) -> Pair:

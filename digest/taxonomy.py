@@ -15,7 +15,9 @@ from .tomlfile import KeyLocator, load_toml
 from .types import Phrase, Scope, ScopeKind, ScopePhrase, SectionRule, Taxonomy, Topic
 
 _TOPIC_KEYS = {"id", "label", "definition", *LANGUAGES, "negative"}
-_GROUPED: tuple[ScopeKind, ...] = ("core", "acts", "targets", "actors", "responses", "dampers")
+_GROUPED: tuple[ScopeKind, ...] = (
+    "core", "acts", "targets", "actors", "agents", "responses", "dampers"
+)  # fmt: skip
 _SCOPE_KEYS = {"threshold", "damping", "responses_alone", "senses", *_GROUPED}
 _RULE_KINDS = ("acts", "actors", "targets", "responses", "core")
 _SECTION_KEYS = {"topic", "rule", *_RULE_KINDS}

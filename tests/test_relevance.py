@@ -98,6 +98,21 @@ def test_the_precedence_is_read_from_the_taxonomy_file() -> None:
     assert edited.classify("Journalist jailed for two years", "").primary == "political-prisoners"
 
 
+@pytest.mark.parametrize(
+    ("title", "agent"),
+    [
+        ("Police arrest opposition activist in Kandal", "police"),
+        ("Un militant de l'opposition interpellé par des gendarmes", "gendarmes"),
+        ("ប៉ូលិសចាប់ខ្លួនសកម្មជនបក្សប្រឆាំង", "ប៉ូលិស"),
+    ],
+)
+def test_the_evidence_names_who_acted(title: str, agent: str) -> None:
+    found = CLASSIFIER.classify(title, "")
+    assert f", by \u201c{agent}\u201d;" in found.why
+    alone = CLASSIFIER.classify("Police arrest burglary suspect", "")
+    assert alone.primary is None, "who acted is named, never scored"
+
+
 def test_the_evidence_names_the_act_the_target_and_the_rule() -> None:
     found = CLASSIFIER.classify("Union leader jailed after casino strike", "")
     assert found.why.startswith("\u201cjailed\u201d against \u201cunion leader\u201d")

@@ -30,7 +30,9 @@ class Topic:
     phrases: tuple[Phrase, ...] = ()
 
 
-ScopeKind = Literal["core", "acts", "targets", "actors", "responses", "dampers", "senses"]
+ScopeKind = Literal[
+    "core", "acts", "targets", "actors", "agents", "responses", "dampers", "senses"
+]
 
 
 @dataclass(frozen=True)
