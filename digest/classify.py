@@ -187,6 +187,8 @@ def _needs(rule: SectionRule) -> Needs:
 
 
 def _meets(needs: Needs, found: frozenset[tuple[str, str]]) -> bool:
+    if len(needs) == 1:  # most rules name one kind: no generator to run
+        return not needs[0].isdisjoint(found)
     return all(not alternatives.isdisjoint(found) for alternatives in needs)
 
 

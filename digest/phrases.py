@@ -110,11 +110,21 @@ class PhraseIndex:
         found: list[Match] = []
         words = WORD.findall(text)
         word_stems = [stem(word) for word in words]
+        by_first_stem = self._by_first_stem
         for index, first in enumerate(word_stems):
-            for pattern in self._by_first_stem.get(first, ()):
-                end = index + len(pattern.stems)
-                if tuple(word_stems[index:end]) == pattern.stems and not _negated(words, index):
-                    found.append(Match(pattern.tag, pattern.phrase, index, end))
+            bucket = by_first_stem.get(first)
+            if not bucket:
+                continue
+            denied: bool | None = None  # a negation denies every phrase starting here
+            for pattern in bucket:
+                size = len(pattern.stems)
+                if size > 1 and tuple(word_stems[index : index + size]) != pattern.stems:
+                    continue
+                if denied is None:
+                    denied = _negated(words, index)
+                if denied:
+                    break
+                found.append(Match(pattern.tag, pattern.phrase, index, index + size))
         if self._by_opening and is_khmer(text):
             found += self._khmer_matches(text, offset=len(word_stems) + 1)
         if len(found) < 2:
@@ -145,12 +155,12 @@ class PhraseIndex:
             by_tag.setdefault(match.tag, []).append(match)
         kept = []
         for match in found:
-            if match.tag != self._mask and any(_within(match, mask) for mask in masks):
+            if masks and match.tag != self._mask and any(_within(match, m) for m in masks):
                 continue
-            size = match.end - match.start
-            if any(
-                _within(match, other) and other.end - other.start > size
-                for other in by_tag[match.tag]
+            same = by_tag[match.tag]
+            if len(same) > 1 and any(
+                _within(match, other) and other.end - other.start > match.end - match.start
+                for other in same
             ):
                 continue
             kept.append(match)

@@ -14,6 +14,7 @@ crime, sport or business lowers the score unless such a phrase is there.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -62,7 +63,9 @@ def tag(kind: ScopeKind, group: str) -> str:
     return f"{kind}:{group}"
 
 
+@functools.lru_cache(maxsize=256)
 def split_tag(text: str) -> tuple[str, str]:
+    """ "acts:detention" -> ("acts", "detention"); a vocabulary has few tags."""
     kind, _, group = text.partition(":")
     return kind, group
 
@@ -86,6 +89,19 @@ class _Summary:
     def __getitem__(self, kind: str) -> Match | None:
         return self.best.get(kind)
 
+    @classmethod
+    def merged(cls, parts: Sequence[_Summary]) -> _Summary:
+        """The summary of several sentences, from theirs: no match read twice."""
+        whole = cls(())
+        for part in parts:
+            whole.groups |= part.groups
+            whole.dampers |= part.dampers
+            for kind, match in part.best.items():
+                held = whole.best.get(kind)
+                if held is None or match.phrase.weight > held.phrase.weight:
+                    whole.best[kind] = match
+        return whole
+
 
 def _weight(match: Match | None) -> float:
     return match.phrase.weight if match else 0.0
@@ -95,9 +111,9 @@ def judge(segments: Sequence[Sequence[Match]], scope: Scope) -> Judgement:
     """Judge one item from the scope matches of its segments: the headline
     first, then the summary's sentences."""
     lede = [_Summary(found) for found in segments[: LEDE_SENTENCES + 1]]
-    every = _Summary(m for found in segments[: LEDE_SENTENCES + 1] for m in found)
+    every = _Summary.merged(lede)
     if len(lede) > 1:  # the headline and the sentence after it, read as one
-        lede.append(_Summary((*segments[0], *segments[1])))
+        lede.append(_Summary.merged(lede[:2]))
     pair = _best_pair(lede, frozenset(scope.responses_alone))
     core = every["core"]
     score = max(pair.score, _weight(core))
