@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from .phrases import Match, PhraseIndex, Segmenter
-from .relevance import Judgement, judge, tag
+from .relevance import Judgement, judge, tag, weight
 from .text import normalise
 from .types import Classification, Evidence, Field, Phrase, SectionRule, Taxonomy
 
@@ -208,17 +208,13 @@ def _quoted(match: Match | None) -> str:
 
 def _why_in(judgement: Judgement) -> str:
     pair = judgement.pair
-    if pair.first and pair.second and pair.score >= _weight_of(judgement.core):
+    if pair.first and pair.second and pair.score >= weight(judgement.core):
         if pair.first.tag.startswith("responses:"):
             by = f" by {_quoted(judgement.responder)}" if judgement.responder else ""
             return f"a response ({_quoted(pair.first)}){by} to {_quoted(pair.second)}"
         by = f", by {_quoted(judgement.agent)}" if judgement.agent else ""
         return f"{_quoted(pair.first)} against {_quoted(pair.second)}{by}"
     return f"{_quoted(judgement.core)} names the issue"
-
-
-def _weight_of(match: Match | None) -> float:
-    return match.phrase.weight if match else 0.0
 
 
 def _why_out(judgement: Judgement) -> str:

@@ -8,6 +8,7 @@ passed in, so that a test replacing it moves every service's time at once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -191,8 +192,9 @@ class Context:
     def sender(self) -> Sender:
         return Sender(name=self.config.sender.name, address=self.config.sender.address)
 
+    @functools.cached_property
     def focus(self) -> FocusMatcher | None:
-        """The places of `[digest] focus`, compiled; None when there is no focus."""
+        """The places of `[digest] focus`, compiled once; None when there is no focus."""
         names = self.config.digest.focus
         if not names:
             return None

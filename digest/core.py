@@ -30,7 +30,6 @@ from .context import Context
 from .editing import Edits
 from .editions import Editions
 from .feedlist import FeedList
-from .focus import FocusMatcher
 from .messages import Messages
 from .outbox import Outbox
 from .recipients import Recipients
@@ -107,9 +106,6 @@ class Digest:
     @property
     def watchlist(self) -> Watchlist:
         return self.context.watchlist
-
-    def focus(self) -> FocusMatcher | None:
-        return self.context.focus()
 
     def sections_taxonomy(self) -> Taxonomy:
         return self.context.sections_taxonomy()

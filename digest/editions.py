@@ -99,7 +99,7 @@ class Editions:
             classifier=Classifier(self.context.taxonomy),
             model=EditorModel(examples.values()),
             decided=frozenset(examples),
-            focus=self.context.focus(),
+            focus=self.context.focus,
             curated=frozenset(source.url for source in self.context.sources() if source.curated),
         )
 

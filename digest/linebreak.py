@@ -22,10 +22,6 @@ from collections.abc import Callable
 _COENG = "\u17d2"  # joins the next consonant below the one before
 
 
-def is_khmer_run(text: str) -> bool:
-    return any("\u1780" <= char <= "\u17ff" for char in text)
-
-
 def cluster_pieces(text: str) -> list[str]:
     """`text` cut before each letter cluster: a Khmer consonant or independent
     vowel (letters, category Lo) not written below the previous one."""

@@ -103,7 +103,8 @@ class _Summary:
         return whole
 
 
-def _weight(match: Match | None) -> float:
+def weight(match: Match | None) -> float:
+    """A match's weight; none found weighs nothing."""
     return match.phrase.weight if match else 0.0
 
 
@@ -116,8 +117,8 @@ def judge(segments: Sequence[Sequence[Match]], scope: Scope) -> Judgement:
         lede.append(_Summary.merged(lede[:2]))
     pair = _best_pair(lede, frozenset(scope.responses_alone))
     core = every["core"]
-    score = max(pair.score, _weight(core))
-    if _weight(core) < scope.threshold:
+    score = max(pair.score, weight(core))
+    if weight(core) < scope.threshold:
         # Each further sign of another domain (a podcast's "episode", its
         # "gaming") makes the story less likely to be about repression.
         score *= scope.damping ** min(len(every.dampers), MAX_DAMPERS)
@@ -145,7 +146,7 @@ def judge(segments: Sequence[Sequence[Match]], scope: Scope) -> Judgement:
 
 def _strongest_of(places: Sequence[_Summary], kind: str) -> Match | None:
     found = [match for place in places if (match := place[kind]) is not None]
-    return max(found, key=_weight, default=None)
+    return max(found, key=weight, default=None)
 
 
 def _best_pair(places: Sequence[_Summary], alone: frozenset[str]) -> Pair:
@@ -156,12 +157,12 @@ def _best_pair(places: Sequence[_Summary], alone: frozenset[str]) -> Pair:
     for index, found in enumerate(places):
         where = (0, 1) if index == len(places) - 1 and index > 1 else (index,)
         act, target = found["acts"], found["targets"]
-        if act and target and _weight(act) * _weight(target) > best.score:
-            best = Pair(_weight(act) * _weight(target), act, target, where)
+        if act and target and weight(act) * weight(target) > best.score:
+            best = Pair(weight(act) * weight(target), act, target, where)
         response = found["responses"]
-        subject = max((act, target, found["core"]), key=_weight)
+        subject = max((act, target, found["core"]), key=weight)
         if response and subject:
-            score = _weight(response) * _weight(subject)
+            score = weight(response) * weight(subject)
             if found["actors"] is None and split_tag(response.tag)[1] not in alone:
                 score *= UNNAMED_RESPONDER
             if score > best.score:

@@ -24,6 +24,7 @@ from .errors import RenderError
 from .layout import date_formatter, template_context
 from .linebreak import display_width, khmer_pieces
 from .messages import Messages
+from .text import is_khmer
 from .theme import contrast_warnings
 from .types import (
     Edition,
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
 TEXT_WIDTH = 78
 ENGLISH_MESSAGES = Messages()
-_KHMER = re.compile("[\u1780-\u17ff]")
 
 
 def template_environment(
@@ -130,7 +130,7 @@ def wrap_text(text: str, width: int = TEXT_WIDTH, indent: str = "", first: str =
         words = paragraph.split()
         if not words:
             continue
-        if _KHMER.search(paragraph):
+        if is_khmer(paragraph):
             _wrap_khmer(words, width, indent, prefix, lines)
         else:
             _wrap_spaced(words, width, indent, prefix, lines)
@@ -157,7 +157,7 @@ def _wrap_khmer(words: list[str], width: int, indent: str, prefix: str, lines: l
     allows, with nothing added, and is measured by the room it takes."""
     line, length, empty = prefix, len(prefix), True
     for word in words:
-        khmer = _KHMER.search(word) is not None
+        khmer = is_khmer(word)
         pieces = khmer_pieces(word, width - len(indent)) if khmer else (word,)
         for number, piece in enumerate(pieces):
             joint = "" if number or empty else " "
