@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
-from .types import Edition, EditionItem, EditionRecord, FeedHealth, RenderedEdition
+from .types import Alternate, Edition, EditionItem, EditionRecord, FeedHealth, RenderedEdition
 
 ATOM = "http://www.w3.org/2005/Atom"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -27,14 +28,20 @@ def atom_feed(
     author: str,
     domain: str,
     archive_url: str = "",
+    lang: str = "",
+    alternates: Sequence[Alternate] = (),
 ) -> bytes:
-    """An Atom document with one entry per edition, newest first.
+    """An Atom document with one entry per edition, newest first, in `lang`;
+    each entry links the same edition in the `alternates` languages (their
+    href is that language's archive folder, ending in /).
 
     With no `archive_url`, links are relative to the feed's own address,
     which RFC 4287 allows (the feed sits beside the edition folders).
     """
     ElementTree.register_namespace("", ATOM)
     feed = ElementTree.Element(f"{{{ATOM}}}feed")
+    if lang:
+        feed.set(_XML_LANG, lang)
     # A tag URI needs a date the domain was held; any fixed one keeps it stable.
     _add(feed, "id", f"tag:{domain},2026:press-digest")
     _add(feed, "title", title)
@@ -51,7 +58,10 @@ def atom_feed(
         _add(entry, "title", record.subject)
         _add(entry, "updated", _timestamp(record.created))
         _add(entry, "published", _timestamp(record.created))
-        _link(entry, f"{archive_url}{record.folder}/index.html", "alternate", "text/html")
+        _link(entry, f"{archive_url}{record.folder}/index.html", "alternate", "text/html", lang)
+        for other in alternates:
+            href = f"{other.href}{record.slug}/index.html"
+            _link(entry, href, "alternate", "text/html", other.lang)
         if record.preheader:
             _add(entry, "summary", record.preheader)
     ElementTree.indent(feed)
@@ -66,8 +76,11 @@ def _add(parent: ElementTree.Element, tag: str, text: str | None = None) -> Elem
     return element
 
 
-def _link(parent: ElementTree.Element, href: str, rel: str, kind: str) -> None:
-    ElementTree.SubElement(parent, f"{{{ATOM}}}link", {"href": href, "rel": rel, "type": kind})
+def _link(parent: ElementTree.Element, href: str, rel: str, kind: str, lang: str = "") -> None:
+    attributes = {"href": href, "rel": rel, "type": kind}
+    if lang:
+        attributes["hreflang"] = lang
+    ElementTree.SubElement(parent, f"{{{ATOM}}}link", attributes)
 
 
 def _timestamp(moment: datetime) -> str:

@@ -8,6 +8,7 @@ file, line and key.
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -60,10 +61,15 @@ def bundled_templates_dir() -> Path:
     return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "templates"
 
 
-def load_messages(lang: str, templates: Path | None = None) -> Messages:
+def load_messages(lang: str, templates: Path | None = None, digits: str = "latin") -> Messages:
     """The frame's words in `lang`: the bundled catalogue, with the entries of
     one in the editor's template folder (locale/<lang>/LC_MESSAGES/digest.po)
     taking precedence. A language with neither speaks English."""
+    found = _catalogue(lang, templates)
+    return replace(found, digits=digits) if digits != found.digits else found
+
+
+def _catalogue(lang: str, templates: Path | None) -> Messages:
     found = Messages(lang=lang)
     if not lang or lang == "en" and templates is None:
         return found

@@ -11,6 +11,7 @@ hold them, and only the sending edge reads those variables.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -20,7 +21,10 @@ from typing import Any
 
 from .errors import ConfigError
 from .settings import (
+    EDITION_WORDS,
     DigestSettings,
+    EditionSettings,
+    EditionsSettings,
     FetchSettings,
     ListSettings,
     PathSettings,
@@ -50,6 +54,12 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     theme: ThemeSettings = field(default_factory=ThemeSettings)
     list: ListSettings = field(default_factory=ListSettings)
+    editions: EditionsSettings = field(default_factory=EditionsSettings)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The editions' languages, the default ([digest] language) first."""
+        return self.editions.languages or (self.digest.language,)
 
 
 SECTIONS: dict[str, type[Any]] = {
@@ -112,10 +122,10 @@ def parse_config(text: str, path: Path) -> Config:
     raw = load_toml(text, str(path))
     locate = KeyLocator(text)
     for name, value in raw.items():
-        if name not in SECTIONS:
+        if name not in SECTIONS and name != "editions":
             raise ConfigError(
                 str(path),
-                f"unknown section (known: {', '.join(SECTIONS)})",
+                f"unknown section (known: {', '.join(SECTIONS)}, editions)",
                 line=locate(None, name),
                 key=name,
             )
@@ -126,7 +136,74 @@ def parse_config(text: str, path: Path) -> Config:
         name: _build_section(name, cls, raw.get(name), path, base, locate)
         for name, cls in SECTIONS.items()
     }
-    return Config(path=path, **sections)
+    editions = _build_editions(raw.get("editions"), sections["digest"], path, base, locate)
+    return Config(path=path, editions=editions, **sections)
+
+
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def _build_editions(
+    raw: dict[str, Any] | None,
+    digest: DigestSettings,
+    path: Path,
+    base: Path,
+    locate: KeyLocator,
+) -> EditionsSettings:
+    """[editions] languages and one [editions.<lang>] table per language. The
+    default language ([digest] language) comes first and may lean on [digest]'s
+    words; every other language must give its own."""
+    if not raw:
+        return EditionsSettings()
+    languages = raw.get("languages", [digest.language])
+
+    def fail(message: str, table: str, key: str | None) -> ConfigError:
+        line = locate(table, key) or locate(None, f"{table}.{key}" if key else table)
+        dotted = f"{table}.{key}" if key else table
+        return ConfigError(str(path), message, line=line or locate(None, "editions"), key=dotted)
+
+    if not isinstance(languages, list) or not all(
+        isinstance(lang, str) and _LANGUAGE_CODE.fullmatch(lang) for lang in languages
+    ):
+        raise fail(
+            'expected a list of language codes such as ["en", "fr", "km"]', "editions", "languages"
+        )
+    if digest.language not in languages:
+        raise fail(
+            f"must include the default language {digest.language!r} ([digest] language), "
+            "which readers of other languages get",
+            "editions",
+            "languages",
+        )
+    by_language: dict[str, EditionSettings] = {}
+    for lang, table in raw.items():
+        if lang == "languages":
+            continue
+        if lang not in languages:
+            raise fail(
+                f"[editions.{lang}] is not in [editions] languages ({', '.join(languages)})",
+                "editions",
+                lang,
+            )
+        if not isinstance(table, dict):
+            raise fail("must be a [table]", "editions", lang)
+        by_language[lang] = _build_section(
+            f"editions.{lang}", EditionSettings, table, path, base, locate
+        )
+    for lang in languages:
+        if lang == digest.language:
+            continue
+        settings = by_language.get(lang, EditionSettings())
+        missing = [word for word in EDITION_WORDS if not getattr(settings, word).strip()]
+        if missing:
+            raise fail(
+                f"the {lang} edition needs its own {', '.join(missing)} "
+                "(only the default language takes [digest]'s)",
+                f"editions.{lang}",
+                missing[0] if lang in by_language else None,
+            )
+    ordered = (digest.language, *(lang for lang in languages if lang != digest.language))
+    return EditionsSettings(languages=ordered, by_language=by_language)
 
 
 def _build_section(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -42,7 +43,7 @@ class Context:
         self._watchlist: Watchlist | None = None
         self._templates: dict[str, str] | None = None
         self._theme: Theme | None = None
-        self._messages: Messages | None = None
+        self._messages: dict[str, Messages] = {}
 
     def sources(self) -> tuple[FeedSource, ...]:
         path = self.config.paths.feeds
@@ -150,44 +151,76 @@ class Context:
         )
 
     def sections_taxonomy(self) -> Taxonomy:
-        """The taxonomy in the section order and under the titles of [theme]."""
+        """The taxonomy in the section order and under the titles of [theme]
+        (and of the default language's [editions] table)."""
         theme = self.config.theme
-        known = {topic.id for topic in self.taxonomy.topics}
-        for key, named in (
-            ("theme.section_order", theme.section_order),
-            ("theme.section_titles", tuple(theme.section_titles)),
-        ):
-            unknown = [topic_id for topic_id in named if topic_id not in known]
-            if unknown:
-                raise config_error(
-                    self.config,
-                    key,
-                    f"unknown topic {unknown[0]!r} (the taxonomy has: {', '.join(sorted(known))})",
-                )
-        return arrange_topics(self.taxonomy, theme.section_order, theme.section_titles)
+        titles = {**theme.section_titles, **self._own_titles(self.config.digest.language)}
+        self._check_topics("theme.section_order", theme.section_order)
+        self._check_topics("theme.section_titles", tuple(theme.section_titles))
+        return arrange_topics(self.taxonomy, theme.section_order, titles)
 
-    def mailing_list(self) -> MailingList:
-        """[list] and the archived-copy settings, with defaults from the sender."""
+    def section_titles(self, lang: str) -> dict[str, str]:
+        """Topic id → the section heading of the `lang` edition: its own
+        [editions.<lang>] titles, else the taxonomy's label (which the
+        language's catalogue translates)."""
+        own = self._own_titles(lang)
+        return {topic.id: own.get(topic.id, topic.label) for topic in self.taxonomy.topics}
+
+    def _own_titles(self, lang: str) -> dict[str, str]:
+        titles = self.config.editions.settings(lang).section_titles
+        self._check_topics(f"editions.{lang}.section_titles", tuple(titles))
+        return titles
+
+    def _check_topics(self, key: str, named: tuple[str, ...]) -> None:
+        known = {topic.id for topic in self.taxonomy.topics}
+        unknown = [topic_id for topic_id in named if topic_id not in known]
+        if unknown:
+            raise config_error(
+                self.config,
+                key,
+                f"unknown topic {unknown[0]!r} (the taxonomy has: {', '.join(sorted(known))})",
+            )
+
+    def theme_for(self, lang: str) -> Theme:
+        """The theme of the `lang` edition: the lead's heading is that language's."""
+        theme = self.theme()
+        own = self.config.editions.settings(lang).lead_title
+        if lang == self.config.digest.language:
+            return replace(theme, lead_title=own) if own else theme
+        return replace(theme, lead_title=own or Theme.lead_title)
+
+    def mailing_list(self, lang: str = "") -> MailingList:
+        """[list] and the archived-copy settings, with defaults from the sender;
+        with several languages, each has its own folder of the archive."""
         settings = self.config.list
         domain = self.sender().domain
+        lang = lang or self.config.digest.language
+        archive_url = settings.archive_url
+        if archive_url and len(self.config.languages) > 1:
+            archive_url += f"{lang}/"
+        # [list] reason is in the default language; another has its own, or the catalogue's.
+        reason = self.config.editions.settings(lang).reason
+        if lang == self.config.digest.language:
+            reason = reason or settings.reason
         return MailingList(
             list_id=settings.id or f"digest.{domain}",
             unsubscribe_mailto=settings.unsubscribe_mailto or self.config.sender.address,
             unsubscribe_url=settings.unsubscribe_url,
-            archive_url=settings.archive_url,
-            reason=settings.reason,
+            archive_url=archive_url,
+            reason=reason,
             archived_copy=self.config.digest.archived_copy,
             archived_copy_hosts=self.config.digest.archived_copy_hosts,
             html_budget=self.config.digest.html_budget_kb * 1000,
         )
 
-    def messages(self) -> Messages:
-        """The words of the email's frame in the edition's language (read once)."""
-        if self._messages is None:
-            self._messages = load_messages(
-                self.config.digest.language, self.config.paths.templates
-            )
-        return self._messages
+    def messages(self, lang: str = "") -> Messages:
+        """The words of the email's frame in `lang` (default: the edition's
+        default language), with its digits; each catalogue is read once."""
+        lang = lang or self.config.digest.language
+        if lang not in self._messages:
+            digits = self.config.editions.settings(lang).digits
+            self._messages[lang] = load_messages(lang, self.config.paths.templates, digits)
+        return self._messages[lang]
 
     def sender(self) -> Sender:
         return Sender(name=self.config.sender.name, address=self.config.sender.address)

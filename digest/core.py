@@ -116,8 +116,14 @@ class Digest:
     def mailing_list(self) -> MailingList:
         return self.context.mailing_list()
 
-    def messages(self) -> Messages:
-        return self.context.messages()
+    def messages(self, address: str = "") -> Messages:
+        """The frame's words in the default language, or in the language the
+        recipient at `address` reads when it is one the editions are written in."""
+        lang = self.context.config.digest.language
+        if address:
+            wanted = self.context.store.recipient_language(address).split("-")[0].lower()
+            lang = wanted if wanted in self.context.config.languages else lang
+        return self.context.messages(lang)
 
     # -- feeds (updates, feeds) ----------------------------------------------
 
@@ -177,6 +183,15 @@ class Digest:
     def render(self, edition: Edition, *, web: bool = False) -> RenderedEdition:
         return self.editions.render(edition, web=web)
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The editions' languages, the default first."""
+        return self.config.languages
+
+    def in_language(self, edition: Edition, lang: str) -> Edition:
+        """The planned `edition` as readers of `lang` get it."""
+        return self.editions.in_language(edition, lang)
+
     def build(self) -> BuildResult:
         return self.editions.build()
 
@@ -192,8 +207,8 @@ class Digest:
     def move_item(self, item_id: int, step: int) -> bool:
         return self.edits.move_item(item_id, step)
 
-    def edit_text(self, field: str, value: str) -> bool:
-        return self.edits.edit_text(field, value)
+    def edit_text(self, field: str, value: str, lang: str = "") -> bool:
+        return self.edits.edit_text(field, value, lang)
 
     # -- recipients and sending (recipient_list, outbox) ---------------------
 

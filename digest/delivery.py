@@ -11,13 +11,15 @@ import csv
 import hashlib
 import hmac
 import io
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from .errors import ConfigError
 from .sanitize import tidy_text
-from .types import MailingList, Recipient, RenderedEdition
+from .types import BuildResult, FrozenEdition, MailingList, Recipient, RenderedEdition
 
 if TYPE_CHECKING:
     from email_validator import ValidatedEmail
@@ -30,14 +32,31 @@ def message_id(slug: str, address: str, domain: str) -> str:
     return f"<{slug}.{digest}@{domain}>"
 
 
-def content_hash(rendered: RenderedEdition) -> str:
-    """What approval vouches for: subject, preheader, both parts and the logo."""
+def content_hash(
+    rendered: RenderedEdition, translations: Sequence[tuple[str, RenderedEdition]] = ()
+) -> str:
+    """What approval vouches for: subject, preheader, both parts and the
+    logo, in every language the edition is written in."""
     hasher = hashlib.sha256()
-    for part in (rendered.subject, rendered.preheader, rendered.html, rendered.text):
-        hasher.update(part.encode("utf-8") + b"\0")
+    for lang, version in (("", rendered), *translations):
+        hasher.update(lang.encode("utf-8"))
+        for part in (version.subject, version.preheader, version.html, version.text):
+            hasher.update(part.encode("utf-8") + b"\0")
     if rendered.logo is not None:
         hasher.update(rendered.logo.data)
     return hasher.hexdigest()
+
+
+def frozen_edition(result: BuildResult, now: datetime) -> FrozenEdition:
+    """A built edition fixed as it is, in every language: what a send delivers."""
+    return FrozenEdition(
+        result.edition.slug,
+        result.rendered,
+        content_hash(result.rendered, result.translations),
+        now,
+        lang=result.edition.text.lang,
+        translations=result.translations,
+    )
 
 
 def unsubscribe_token(secret: str, list_id: str, address: str) -> str:

@@ -76,16 +76,25 @@ class Edits:
                 return changed
         return False
 
-    def edit_text(self, field: str, value: str) -> bool:
-        """The subject, intro or closing of this edition; empty: the config's."""
-        default = {
-            "intro": self.context.config.digest.intro,
-            "closing": self.context.config.digest.closing,
-        }
+    def edit_text(self, field: str, value: str, lang: str = "") -> bool:
+        """The subject, intro or closing of this edition in `lang` (default:
+        the default language's); empty: the config's. The words of one
+        language are its own; any change withdraws the approval of all."""
+        default_lang = self.context.config.digest.language
+        lang = lang or default_lang
+        languages = self.context.config.languages
+        if lang not in languages:
+            raise DigestError(f"no {lang!r} edition (the config writes: {', '.join(languages)})")
+        own = self.context.config.editions.settings(lang)
+        default = {"intro": own.intro, "closing": own.closing, "subject": own.subject}
+        if lang == default_lang:
+            default["intro"] = default["intro"] or self.context.config.digest.intro
+            default["closing"] = default["closing"] or self.context.config.digest.closing
         value = value.strip()
+        key = field if lang == default_lang else f"{field}@{lang}"
         # The config's own words are no edit: saving the form unchanged stores nothing.
         changed = self.context.store.edit_text(
-            field, None if value in ("", default.get(field)) else value, self.context.now()
+            key, None if value in ("", default.get(field)) else value, self.context.now()
         )
         if changed:
             self.context.store.withdraw_approval(self.context.now())

@@ -12,21 +12,25 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from email.utils import make_msgid
+from pathlib import Path
 from typing import Any
 
-from .archive import atom_feed, edition_json
+from .archive import edition_json
 from .classify import Classifier
 from .context import Context
 from .files import write_atomically
 from .filing import Filing, file_items
 from .learning import EditorModel, Example
 from .mime import compose_message, message_body
-from .render import render_edition, render_index
-from .select import plan_edition
+from .render import language_name, render_edition
+from .select import localise, plan_edition
+from .shelf import Shelf
 from .types import (
+    Alternate,
     BuildResult,
     Edition,
     EditionText,
+    FeedHealth,
     FrozenEdition,
     Item,
     Mention,
@@ -42,6 +46,7 @@ class Editions:
     def __init__(self, context: Context, updates: Updates) -> None:
         self.context = context
         self.updates = updates
+        self.shelf = Shelf(context)
 
     def plan(self) -> Edition:
         """The next edition as it stands now, from what is stored."""
@@ -125,39 +130,105 @@ class Editions:
                 found[item_id] = max(dates)
         return found
 
-    def render(self, edition: Edition, *, web: bool = False) -> RenderedEdition:
-        """The email (or its web version) for `edition`, as it will be sent."""
+    def in_languages(self, edition: Edition) -> dict[str, Edition]:
+        """`edition`, planned in the default language, in every language of
+        [editions]: the same stories in the same order, each language's words."""
+        return {lang: self.in_language(edition, lang) for lang in self.context.config.languages}
+
+    def in_language(self, edition: Edition, lang: str) -> Edition:
+        if lang == edition.text.lang or lang not in self.context.config.languages:
+            return edition
+        return localise(
+            edition,
+            self._edition_text(lang),
+            self.context.section_titles(lang),
+            self.context.config.digest.summary_chars,
+        )
+
+    def render(
+        self, edition: Edition, *, web: bool = False, alternates: Sequence[Alternate] = ()
+    ) -> RenderedEdition:
+        """The email (or its web version) for `edition`, as it will be sent,
+        in the edition's language; `alternates` link its other languages."""
+        lang = edition.text.lang
         return render_edition(
             edition,
             self.context.templates(),
             sender=self.context.sender(),
             zone=self.context.zone,
-            theme=self.context.theme(),
-            mailing=self.context.mailing_list(),
+            theme=self.context.theme_for(lang),
+            mailing=self.context.mailing_list(lang),
             web=web,
-            messages=self.context.messages(),
+            messages=self.context.messages(lang),
+            alternates=alternates,
         )
 
     def build(self) -> BuildResult:
-        """Plan, render and write the next edition, its web version, the
-        archive index and the Atom feed of editions."""
+        """Plan, render and write the next edition in each of its languages,
+        with its web version, the archive index and the Atom feed of editions.
+        One language writes to output/<slug>/; several, to output/<lang>/<slug>/."""
         edition = self.plan()
-        rendered = self.render(edition)
-        web = self.render(edition, web=True)
-        sender = self.context.sender()
+        versions = self.in_languages(edition)
+        files: list[str] = []
+        rendered: dict[str, RenderedEdition] = {}
+        feeds = self.updates.feed_health()
+        for lang, version in versions.items():
+            rendered[lang] = self._write_version(version, feeds, files)
+        default = edition.text.lang
+        self.context.store.save_edition(
+            slug=edition.slug,
+            title=edition.text.title,
+            subject=rendered[default].subject,
+            preheader=rendered[default].preheader,
+            created=edition.created,
+            folder=edition.slug,
+            placed=[
+                (entry.item.id, entry.classification.primary or "") for entry in edition.items
+            ],
+            also=[(other.id, entry.item.id) for entry in edition.items for other in entry.also],
+            texts=[
+                (lang, version.text.title, rendered[lang].subject, rendered[lang].preheader)
+                for lang, version in versions.items()
+                if lang != default
+            ],
+        )
+        self.shelf.write()
+        return BuildResult(
+            edition=edition,
+            rendered=rendered[default],
+            folder=str(self.folder(default, edition.slug)),
+            files=tuple(files),
+            feeds=tuple(feeds),
+            translations=tuple((lang, r) for lang, r in rendered.items() if lang != default),
+        )
+
+    def folder(self, lang: str, slug: str) -> Path:
+        """Where the `lang` edition of `slug` is written."""
         output = self.context.config.paths.output
-        folder = output / edition.slug
-        domain = sender.domain
+        return output / lang / slug if self._many else output / slug
+
+    @property
+    def _many(self) -> bool:
+        return len(self.context.config.languages) > 1
+
+    def _write_version(
+        self, edition: Edition, feeds: Sequence[FeedHealth], written: list[str]
+    ) -> RenderedEdition:
+        """Write one language's email, text, .eml, edition.json and web version."""
+        lang = edition.text.lang
+        rendered = self.render(edition, alternates=self._alternates(lang, edition.slug, False))
+        web = self.render(edition, web=True, alternates=self._alternates(lang, edition.slug, True))
+        sender = self.context.sender()
         message = compose_message(
             message_body(rendered),
             sender=sender,
             to=sender.address,
             date=edition.created,
-            message_id=make_msgid(idstring=edition.slug, domain=domain),
-            mailing=self.context.mailing_list(),
-            list_name=self.context.config.digest.organisation,
+            message_id=make_msgid(idstring=f"{edition.slug}.{lang}", domain=sender.domain),
+            mailing=self.context.mailing_list(lang),
+            list_name=edition.text.organisation,
+            lang=lang,
         )
-        feeds = self.updates.feed_health()
         files = {
             "email.html": rendered.html.encode("utf-8"),
             "email.txt": rendered.text.encode("utf-8"),
@@ -167,66 +238,52 @@ class Editions:
         }
         if rendered.logo is not None:
             files[rendered.logo.filename] = rendered.logo.data
+        folder = self.folder(lang, edition.slug)
         for name, content in files.items():
             write_atomically(folder / name, content)
-        self.context.store.save_edition(
-            slug=edition.slug,
-            title=edition.text.title,
-            subject=rendered.subject,
-            preheader=rendered.preheader,
-            created=edition.created,
-            folder=edition.slug,
-            placed=[
-                (entry.item.id, entry.classification.primary or "") for entry in edition.items
-            ],
-            also=[(other.id, entry.item.id) for entry in edition.items for other in entry.also],
-        )
-        self._write_archive(edition.text.title, domain)
-        return BuildResult(
-            edition=edition,
-            rendered=rendered,
-            folder=str(folder),
-            files=tuple(str(folder / name) for name in files),
-            feeds=tuple(feeds),
+            written.append(str(folder / name))
+        return rendered
+
+    def _alternates(self, lang: str, slug: str, web: bool) -> tuple[Alternate, ...]:
+        """The same edition in the other languages: beside it in the archive
+        for the web version, at the archive's address in the email (if any)."""
+        if not self._many:
+            return ()
+        base = "../../" if web else self.context.config.list.archive_url
+        if not base:
+            return ()
+        page = "index.html" if web else ""  # a file opened from disk names its page
+        return tuple(
+            Alternate(other, language_name(other), f"{base}{other}/{slug}/{page}")
+            for other in self.context.config.languages
+            if other != lang
         )
 
-    def _write_archive(self, title: str, domain: str) -> None:
-        """output/index.html and output/feed.xml: every edition, newest first."""
-        records = self.context.store.editions()
-        output = self.context.config.paths.output
-        index = render_index(
-            records,
-            self.context.templates(),
-            title=title,
-            zone=self.context.zone,
-            messages=self.context.messages(),
-            theme=self.context.theme(),
-        )
-        write_atomically(output / "index.html", index.encode("utf-8"))
-        feed = atom_feed(
-            records,
-            title=title,
-            author=self.context.config.digest.organisation,
-            domain=domain,
-            archive_url=self.context.config.list.archive_url,
-        )
-        write_atomically(output / "feed.xml", feed)
-
-    def _edition_text(self) -> EditionText:
-        """The config's words, with the editor's subject, intro and closing
-        for this edition where they wrote them."""
+    def _edition_text(self, lang: str = "") -> EditionText:
+        """The words of the `lang` edition (default: the default language's):
+        its [editions] table, then for the default language [digest]'s, with
+        the editor's subject, intro and closing where they wrote them."""
         settings = self.context.config.digest
+        lang = lang or settings.language
+        own = self.context.config.editions.settings(lang)
+        default = lang == settings.language
         edited = self.context.store.text_edits()
+        suffix = "" if default else f"@{lang}"
+
+        def word(name: str) -> str:
+            mine: str = getattr(own, name)
+            return mine if mine or not default else getattr(settings, name)
+
         return EditionText(
-            title=settings.title,
-            organisation=settings.organisation,
-            greeting=settings.greeting,
-            intro=edited.get("intro", settings.intro),
-            closing=edited.get("closing", settings.closing),
-            signature=settings.signature,
-            lang=settings.language,
-            direction="rtl" if settings.direction == "rtl" else "ltr",
-            subject=edited.get("subject", ""),
+            title=word("title"),
+            organisation=own.organisation or settings.organisation,
+            greeting=word("greeting"),
+            intro=edited.get("intro" + suffix, word("intro")),
+            closing=edited.get("closing" + suffix, word("closing")),
+            signature=word("signature"),
+            lang=lang,
+            direction="rtl" if default and settings.direction == "rtl" else "ltr",
+            subject=edited.get("subject" + suffix, own.subject),
         )
 
     def approval(self) -> FrozenEdition | None:

@@ -8,9 +8,10 @@ Pure: everything is passed in; rendering (render.py) calls `template_context`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,8 +29,9 @@ def template_context(
     theme: Theme,
     mailing: MailingList,
     web: bool,
+    number: Callable[[object], str] = str,
 ) -> dict[str, Any]:
-    local_date = date_formatter(zone, edition.text.lang)
+    local_date = date_formatter(zone, edition.text.lang, number)
     entries = edition.items
     counts = [(section.topic.label, len(section.items)) for section in edition.sections]
     if edition.lead is not None:
@@ -134,26 +136,37 @@ def archived_copy(url: str, mailing: MailingList) -> str:
     return ""
 
 
-def date_formatter(zone: tzinfo, lang: str = "en") -> Callable[[datetime], str]:
+@functools.lru_cache(maxsize=16)
+def date_formatter(
+    zone: tzinfo, lang: str = "en", number: Callable[[object], str] = str
+) -> Callable[[datetime], str]:
     """Dates in the edition's time zone and language: "24 Nov 2026" in
-    English, "24 novembre 2026" in French, Khmer month names in Khmer."""
+    English, "24 novembre 2026" in French, Khmer month names in Khmer;
+    `number` writes the digits (Khmer digits where the edition asks). Kept
+    for the next render: each language of an edition, each rebuild, asks again."""
     if lang == "en" or not lang:
 
         def local_date(moment: datetime) -> str:
             local = moment.astimezone(zone)
-            return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+            return number(f"{local.day} {MONTHS[local.month - 1]} {local.year}")
 
         return local_date
     # Imported here: Babel's locale data is only read for other languages.
-    from babel.core import UnknownLocaleError
+    from babel.core import Locale, UnknownLocaleError
     from babel.dates import format_date
 
-    def babel_date(moment: datetime) -> str:
-        try:
-            return str(format_date(moment.astimezone(zone).date(), "d MMMM y", locale=lang))
-        except (UnknownLocaleError, ValueError):
-            return english(moment)
+    english: Callable[[datetime], str] = date_formatter(zone, "en", number)
+    try:
+        locale = Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return english
 
-    english: Callable[[datetime], str] = date_formatter(zone)
+    # An edition's forty stories fall on a handful of days: each is written once.
+    @functools.lru_cache(maxsize=64)
+    def on_day(day: date) -> str:
+        return number(str(format_date(day, "d MMMM y", locale=locale)))
+
+    def babel_date(moment: datetime) -> str:
+        return on_day(moment.astimezone(zone).date())
 
     return babel_date

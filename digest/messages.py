@@ -26,6 +26,8 @@ class Messages:
     forms: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Which plural form a count takes, as the catalogue's Plural-Forms say.
     plural_rule: str = "(n != 1)"
+    # How the language writes numbers in dates and counts: "latin" or "khmer".
+    digits: str = "latin"
     _table: dict[str, tuple[str, ...]] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
@@ -43,6 +45,14 @@ class Messages:
             return singular if count == 1 else plural
         index = _plural_index(self.plural_rule, count)
         return found[min(index, len(found) - 1)]
+
+    def number(self, value: object) -> str:
+        """`value` (a count, a date) written in this language's digits."""
+        text = str(value)
+        return text.translate(_KHMER_DIGITS) if self.digits == "khmer" else text
+
+
+_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 
 def parse_messages(po_text: bytes, lang: str) -> Messages:

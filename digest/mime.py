@@ -69,8 +69,10 @@ def compose_message(
     message_id: str,
     mailing: MailingList,
     list_name: str,
+    lang: str = "",
 ) -> bytes:
-    """One recipient's message as SMTP carries it: their headers, with the
+    """One recipient's message as SMTP carries it: their headers (with
+    Content-Language, RFC 3282, when the edition's language is known), with the
     list headers mail clients use for their unsubscribe button (RFC 2369,
     RFC 8058), then the shared body. Writing a dozen headers is all the
     email package does per recipient."""
@@ -82,6 +84,8 @@ def compose_message(
     headers["Subject"] = _header_text(body.subject)
     headers["Date"] = format_datetime(date)
     headers["Message-ID"] = message_id
+    if lang:
+        headers["Content-Language"] = lang
     headers["List-Id"] = f"{_header_text(list_name)} <{mailing.list_id}>"
     unsubscribe = [f"<{unsubscribe_mailto(mailing)}>"]
     if mailing.unsubscribe_url:

@@ -14,13 +14,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
-from email.utils import make_msgid
 from pathlib import Path
 
 from .context import Context
-from .delivery import content_hash, message_id, normalise_address, wire_address
+from .copies import Copies
+from .delivery import frozen_edition, message_id, wire_address
 from .editions import Editions
-from .files import write_atomically
 from .mime import MessageBody, message_body
 from .postman import Postman
 from .recipients import Recipients
@@ -28,12 +27,12 @@ from .schedule import crontab_line, due_slot, next_runs, systemd_units
 from .send import SmtpMailer, SmtpUnavailable
 from .store import OWED
 from .types import (
+    BuildResult,
     Delivery,
     DeliveryStatus,
     FrozenEdition,
     Recipient,
     SchedulePlan,
-    SendOutcome,
     SendReport,
 )
 from .updates import Updates
@@ -55,6 +54,7 @@ class Outbox:
         self.updates = updates
         self.recipients = recipients
         self.postman = Postman(context)
+        self.copies = Copies(context, editions, recipients, self.postman)
         self._sleep = sleep
 
     def approve(self) -> FrozenEdition:
@@ -63,7 +63,7 @@ class Outbox:
         result = self.editions.build()
         slug = result.edition.slug
         now = self.context.now()
-        self.context.store.freeze(slug, result.rendered, content_hash(result.rendered), now)
+        self._freeze(result)
         self.context.store.approve(slug, now)
         frozen = self.context.store.frozen(slug)
         assert frozen is not None
@@ -92,7 +92,7 @@ class Outbox:
                 return SendReport("busy", message="another `digest send` is running; leaving it")
             self.postman.secret_variable()  # a missing secret stops the run before any message
             if dry_run or test_to:
-                return self._send_copies(test_to)
+                return self.copies.send(test_to)
             unfinished = self.context.store.unfinished_edition()
             if unfinished is not None:
                 return self._deliver(unfinished)
@@ -173,11 +173,12 @@ class Outbox:
                 message="nothing new since the last edition: no email was sent",
                 notes=tuple(notes),
             )
-        slug = result.edition.slug
-        self.context.store.freeze(
-            slug, result.rendered, content_hash(result.rendered), self.context.now()
-        )
-        return SendReport("sent", slug=slug, notes=tuple(notes))
+        self._freeze(result)
+        return SendReport("sent", slug=result.edition.slug, notes=tuple(notes))
+
+    def _freeze(self, result: BuildResult) -> None:
+        """Fix every language's bytes of the built edition in one transaction."""
+        self.context.store.freeze(frozen_edition(result, self.context.now()))
 
     def _deliver(self, slug: str, notes: Sequence[str] = ()) -> SendReport:
         """Send `slug` to every recipient still owed it, as the ledger says."""
@@ -187,18 +188,24 @@ class Outbox:
             self.recipients.import_recipients(self.context.config.paths.recipients)
         domain = self.context.sender().domain
         active = {r.address: r for r in self.context.store.recipients()}
+        # Each reader's language is fixed in the ledger with their line: a
+        # resumed send goes on in it.
         self.context.store.enqueue(
             slug,
-            [(address, message_id(slug, address, domain)) for address in active],
+            [
+                (address, message_id(slug, address, domain), frozen.language_for(reader.lang))
+                for address, reader in active.items()
+            ],
             self.context.now(),
         )
         owed = [d for d in self.context.store.deliveries(slug, OWED) if d.address in active]
         batch = owed[: self.context.config.send.max_recipients]
         stopped = ""
-        body = message_body(frozen.rendered)
+        bodies = {lang: message_body(frozen.in_language(lang)) for lang in frozen.languages}
         with self.postman.mailer() as mailer:
             try:
                 for delivery in batch:
+                    body = bodies.get(delivery.lang, bodies[frozen.lang])
                     self._deliver_one(mailer, frozen, body, active[delivery.address], delivery)
             except SmtpUnavailable as exc:
                 stopped = str(exc)
@@ -230,7 +237,9 @@ class Outbox:
                 frozen.slug, recipient.address, "failed-permanent", self.context.now(), reply
             )
             return
-        message = self.postman.message_for(frozen, body, recipient, address, delivery.message_id)
+        message = self.postman.message_for(
+            frozen, body, recipient, address, delivery.message_id, delivery.lang
+        )
         settings = self.context.config.send
         for attempt in range(settings.retries + 1):
             self.context.store.mark(frozen.slug, recipient.address, "sending", self.context.now())
@@ -257,70 +266,6 @@ class Outbox:
                 return
             if attempt < settings.retries:
                 self._sleep(settings.backoff * 2**attempt)
-
-    def _send_copies(self, test_to: str | None) -> SendReport:
-        """--dry-run: one .eml per recipient in the edition's outbox folder.
-        --to: one copy to one address. Neither touches the ledger."""
-        approved = (
-            self.context.store.approved_unsent()
-            if self.context.config.send.require_approval
-            else None
-        )
-        if approved is not None:
-            frozen = self.context.store.frozen(approved)
-            assert frozen is not None
-        else:
-            result = self.editions.build()
-            frozen = FrozenEdition(
-                result.edition.slug,
-                result.rendered,
-                content_hash(result.rendered),
-                self.context.now(),
-            )
-        domain = self.context.sender().domain
-        if test_to is not None:
-            recipient = Recipient(normalise_address(test_to))
-            address = wire_address(recipient.address)
-            body = message_body(frozen.rendered)
-            msgid = make_msgid("test", domain)
-            message = self.postman.message_for(frozen, body, recipient, address, msgid)
-            with self.postman.mailer() as mailer:
-                answer = mailer.send(self.context.sender().address, address, message)
-            outcome: SendOutcome = "test" if answer.accepted else "partial"
-            return SendReport(
-                outcome,
-                slug=frozen.slug,
-                sent=int(answer.accepted),
-                message=f"test copy to {recipient.address}: {answer.code} {answer.reply}",
-            )
-        if self.context.config.paths.recipients is not None:
-            self.recipients.import_recipients(self.context.config.paths.recipients)
-        outbox = self.context.config.paths.output / frozen.slug / "outbox"
-        files = []
-        unusable: list[str] = []
-        body = message_body(frozen.rendered)
-        for recipient in self.context.store.recipients()[
-            : self.context.config.send.max_recipients
-        ]:
-            try:
-                address = wire_address(recipient.address)
-            except ValueError as exc:
-                unusable.append(str(exc))
-                continue
-            path = outbox / f"{recipient.address}.eml"
-            msgid = message_id(frozen.slug, recipient.address, domain)
-            # Byte for byte what would go out, CRLF line ends included.
-            write_atomically(
-                path, self.postman.message_for(frozen, body, recipient, address, msgid)
-            )
-            files.append(str(path))
-        return SendReport(
-            "dry-run",
-            slug=frozen.slug,
-            files=tuple(files),
-            message=f"{len(files)} messages written to {outbox}; nothing was sent",
-            notes=tuple(unusable),
-        )
 
     @contextmanager
     def _send_lock(self) -> Iterator[bool]:

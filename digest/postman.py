@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
@@ -68,12 +69,19 @@ class Postman:
         recipient: Recipient,
         address: str,
         msgid: str,
+        lang: str = "",
     ) -> bytes:
         """The message for one recipient, To `address` (their address as the
-        wire carries it); their unsubscribe link names the address we keep."""
+        wire carries it), in `lang` (the body's language); their unsubscribe
+        link names the address we keep."""
         mailing = personal_mailing(
-            self.context.mailing_list(), recipient.address, os.environ.get(self.secret_variable())
+            self.context.mailing_list(lang),
+            recipient.address,
+            os.environ.get(self.secret_variable()),
         )
+        organisation = self.context.config.digest.organisation
+        if lang:
+            organisation = self.context.config.editions.settings(lang).organisation or organisation
         return compose_message(
             body,
             sender=self.context.sender(),
@@ -82,7 +90,8 @@ class Postman:
             date=frozen.frozen,
             message_id=msgid,
             mailing=mailing,
-            list_name=self.context.config.digest.organisation,
+            list_name=organisation,
+            lang=lang,
         )
 
     def mail_report(self, report: SendReport) -> None:
@@ -107,12 +116,17 @@ class Postman:
         permanent = tuple(d for d in lines if d.status == "failed-permanent")
         temporary = tuple(d for d in lines if d.status in ("failed-temporary", "sending"))
         sent = sum(1 for d in lines if d.status == "sent")
+        languages = Counter(d.lang for d in lines if d.status == "sent" and d.lang)
         outcome: SendOutcome = "partial" if permanent or temporary or stopped else "sent"
         parts = [f"{slug}: {sent} of {len(lines)} recipients have it"]
         if permanent:
             parts.append(f"{len(permanent)} refused for good (not retried)")
         if temporary:
             parts.append(f"{len(temporary)} to retry on the next run")
+        if len(languages) > 1:
+            parts.append(
+                "by language: " + ", ".join(f"{n} {lang}" for lang, n in sorted(languages.items()))
+            )
         if left:
             parts.append(f"{left} left for the next run (send.max_recipients)")
         if stopped:
@@ -125,6 +139,7 @@ class Postman:
             failed_temporary=temporary,
             left_for_next_run=left,
             message="; ".join(parts),
+            languages=tuple(sorted(languages.items())),
         )
 
 

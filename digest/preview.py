@@ -43,6 +43,7 @@ from .preview_guard import (
     is_loopback,
     page_headers,
 )
+from .types import RenderedEdition
 
 __all__ = [
     "PreviewSettings",
@@ -72,11 +73,16 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
         view = request.query_params.get("view", "desktop")
         view = view if view in VIEWS else "desktop"
         with digest() as d:
+            lang = _language(request, d)
             edition = d.plan()
-            rendered = d.render(edition)
+            shown = d.in_language(edition, lang)
+            rendered = d.render(shown)
             context = {
                 "edition": edition,
+                "words": shown.text,
                 "rendered": rendered,
+                "lang": lang,
+                "languages": d.languages,
                 "view": view,
                 "width": VIEWS[view],
                 "topics": d.sections_taxonomy().topics,
@@ -90,24 +96,24 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
             }
         return _html(pages.get_template("preview.html").render(context))
 
-    def email_html(request: Request) -> Response:
+    def rendered(request: Request) -> RenderedEdition:
+        """The next edition as the readers of the asked language get it."""
         with digest() as d:
-            html = d.render(d.plan()).html
+            return d.render(d.in_language(d.plan(), _language(request, d)))
+
+    def email_html(request: Request) -> Response:
+        html = rendered(request).html
         return Response(html, media_type="text/html; charset=utf-8", headers=email_headers())
 
     def email_dark(request: Request) -> Response:
         """The email as a client in dark mode shows it. Browsers do not pass a
         dark preference into a frame, so this copy applies the email's own
         dark-mode rules unconditionally; it is for looking, never sent."""
-        with digest() as d:
-            html = d.render(d.plan()).html
-        forced = html.replace(DARK_QUERY, "@media all")
+        forced = rendered(request).html.replace(DARK_QUERY, "@media all")
         return Response(forced, media_type="text/html; charset=utf-8", headers=email_headers())
 
     def email_text(request: Request) -> Response:
-        with digest() as d:
-            text = d.render(d.plan()).text
-        return PlainTextResponse(text, headers=page_headers())
+        return PlainTextResponse(rendered(request).text, headers=page_headers())
 
     def archive(request: Request) -> Response:
         with digest() as d:
@@ -153,12 +159,14 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
     async def edit_texts(request: Request) -> Response:
         form = await checked_form(request, settings, csrf)
 
+        lang = str(form.get("lang", ""))
+
         def apply(d: Digest) -> None:
             for field in ("subject", "intro", "closing"):
                 if field in form:
-                    d.edit_text(field, str(form[field]))
+                    d.edit_text(field, str(form[field]), lang)
 
-        return _after(digest, apply)
+        return _after(digest, apply, f"/?lang={quote(lang)}" if lang else "/")
 
     async def add_link(request: Request) -> Response:
         form = await checked_form(request, settings, csrf)
@@ -182,8 +190,8 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
         address = request.query_params.get("address", "")
         token = request.query_params.get("token", "")
         with digest() as d:
-            # A reader's page speaks the edition's language, from its catalogue.
-            words = d.messages()
+            # A reader's page speaks their edition's language, from its catalogue.
+            words = d.messages(address)
             if request.method == "GET":
                 context = {"address": address, "token": token, "_": words.gettext}
                 context["lang"] = words.lang
@@ -234,14 +242,23 @@ async def _reloads(paths: list[Path]) -> AsyncIterator[str]:
         yield "data: reload\n\n"
 
 
-def _after(digest: Callable[[], Any], apply: Callable[[Digest], object]) -> Response:
+def _language(request: Request, d: Digest) -> str:
+    """The language asked for (?lang=fr) if the config writes it, else the default."""
+    lang = request.query_params.get("lang", "")
+    return lang if lang in d.languages else d.languages[0]
+
+
+def _after(
+    digest: Callable[[], Any], apply: Callable[[Digest], object], back: str = "/"
+) -> Response:
     """Apply one change, then back to the page (303: the browser GETs it)."""
     try:
         with digest() as d:
             apply(d)
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse(back, status_code=303)
     except DigestError as exc:
-        return RedirectResponse(f"/?message={_quote(str(exc))}", status_code=303)
+        joint = "&" if "?" in back else "?"
+        return RedirectResponse(f"{back}{joint}message={_quote(str(exc))}", status_code=303)
 
 
 def _quote(text: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from .messages import Messages
 from .text import is_khmer
 from .theme import contrast_warnings
 from .types import (
+    Alternate,
     Edition,
     EditionRecord,
     Item,
@@ -76,12 +77,33 @@ def _environment(templates: tuple[tuple[str, str], ...], messages: Messages) -> 
     env.install_gettext_callables(  # type: ignore[attr-defined]
         messages.gettext, messages.ngettext, newstyle=True
     )
+    if messages.digits != "latin":
+        env.globals["ngettext"] = _native_ngettext(messages)
+    env.filters["num"] = messages.number
     env.filters["wrap"] = wrap_text
     env.filters["paragraphs"] = html_paragraphs
     env.filters["lines"] = html_lines
     env.filters["outlet_ref"] = outlet_reference
     env.filters["css_fonts"] = css_fonts
     return env
+
+
+def _native_ngettext(messages: Messages) -> Callable[..., str]:
+    """ngettext for a language that writes its own digits: the count is
+    written in them ("%(num)d" in a catalogue becomes "៣០")."""
+    import jinja2
+
+    @jinja2.pass_context
+    def ngettext(
+        context: jinja2.runtime.Context, singular: str, plural: str, num: int, **variables: Any
+    ) -> str:
+        text = messages.ngettext(singular, plural, num).replace("%(num)d", "%(num)s")
+        variables.setdefault("num", messages.number(num))
+        if context.eval_ctx.autoescape:
+            return Markup(text) % variables
+        return text % variables
+
+    return ngettext
 
 
 _FONT_LIST = re.compile(r"[A-Za-z0-9 ,'-]+")
@@ -100,14 +122,17 @@ def outlet_reference(pair: tuple[Item, int]) -> str:
     return f"{item.outlet} [{number}]"
 
 
+@functools.lru_cache(maxsize=4096)
 def html_paragraphs(text: str) -> Markup:
     """Each line of `text` as an escaped <p>: the editor's paragraphs survive MJML."""
     return Markup("").join(Markup("<p>{}</p>").format(line) for line in _lines(text))
 
 
+@functools.lru_cache(maxsize=4096)
 def html_lines(text: str) -> Markup:
     """Lines joined with <br>, each escaped: a signature's name and role, a
-    summary's standfirst and first paragraph."""
+    summary's standfirst and first paragraph. (Kept, like wrapped text: a
+    story's summary comes back in each language's edition.)"""
     return Markup("<br>").join(_lines(text))
 
 
@@ -115,6 +140,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in str(text).splitlines() if line.strip()]
 
 
+@functools.lru_cache(maxsize=4096)
 def wrap_text(text: str, width: int = TEXT_WIDTH, indent: str = "", first: str = "") -> str:
     """Wrap each paragraph to `width`; `first` prefixes the first line, `indent` the rest.
 
@@ -122,7 +148,9 @@ def wrap_text(text: str, width: int = TEXT_WIDTH, indent: str = "", first: str =
     between words) where `linebreak` says a line may break: a word longer
     than the line (an address) keeps a line of its own, whole, so it stays
     clickable. (textwrap does the same for spaced text but takes ten times
-    as long, and a 40-item text part wraps 250 times.)
+    as long, and a 40-item text part wraps 250 times; the same summaries
+    come back in each language's edition and in each rebuild, so the
+    wrapped paragraphs are kept.)
     """
     lines: list[str] = []
     prefix = first
@@ -183,6 +211,7 @@ def render_edition(
     mailing: MailingList,
     web: bool = False,
     messages: Messages = ENGLISH_MESSAGES,
+    alternates: Sequence[Alternate] = (),
 ) -> RenderedEdition:
     """The email for `edition`: subject, preheader, HTML and text parts.
 
@@ -199,6 +228,7 @@ def render_edition(
         mailing=mailing,
         web=web,
         messages=messages,
+        alternates=alternates,
     )
     try:
         html = mjml2html(sources.mjml, disable_comments=True, fonts={})
@@ -237,10 +267,12 @@ def email_sources(
     mailing: MailingList,
     web: bool = False,
     messages: Messages = ENGLISH_MESSAGES,
+    alternates: Sequence[Alternate] = (),
 ) -> EmailSources:
     """Run the Jinja2 templates: subject and preheader first, since the body uses them."""
     env = template_environment(templates, messages)
-    context = template_context(edition, sender, zone, theme, mailing, web)
+    context = template_context(edition, sender, zone, theme, mailing, web, messages.number)
+    context["alternates"] = alternates
     subject = " ".join(_render(env, "subject.txt", context).split())
     context["subject"] = subject
     preheader = " ".join(_render(env, "preheader.txt", context).split())
@@ -274,16 +306,30 @@ def render_index(
     zone: tzinfo,
     theme: Theme,
     messages: Messages = ENGLISH_MESSAGES,
+    alternates: Sequence[Alternate] = (),
 ) -> str:
     env = template_environment(templates, messages)
     context = {
         "title": title,
         "editions": records,
-        "local_date": date_formatter(zone, messages.lang),
+        "local_date": date_formatter(zone, messages.lang, messages.number),
         "lang": messages.lang,
         "theme": theme,
+        "alternates": alternates,
     }
     return _render(env, "index.html", context)
+
+
+@functools.cache
+def language_name(lang: str) -> str:
+    """A language's name in itself, as a reader looks for it: "Français", "ខ្មែរ"."""
+    from babel.core import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(lang).get_display_name(lang) or lang
+    except (UnknownLocaleError, ValueError):
+        return lang
+    return name[:1].upper() + name[1:]
 
 
 def _render(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:

@@ -200,6 +200,51 @@ def arrange_topics(
     return replace(taxonomy, topics=topics)
 
 
+def localise(
+    edition: Edition,
+    text: EditionText,
+    section_titles: Mapping[str, str],
+    summary_chars: int = 0,
+) -> Edition:
+    """The same edition in another language. The editor's choices stay as
+    they are (which stories, their order, the lead, what is held or left
+    out); the words around them are `text`'s and the sections are headed by
+    `section_titles` (topic id → heading; others keep theirs). A story
+    reported in the edition's language is shown by that report, with the
+    one it replaces among the "also reported by" links."""
+
+    def shown(entry: EditionItem) -> EditionItem:
+        return _in_language(entry, text.lang, summary_chars)
+
+    sections = tuple(
+        Section(
+            topic=replace(
+                section.topic, label=section_titles.get(section.topic.id, section.topic.label)
+            ),
+            items=tuple(shown(entry) for entry in section.items),
+        )
+        for section in edition.sections
+    )
+    lead = shown(edition.lead) if edition.lead is not None else None
+    return replace(edition, text=text, sections=sections, lead=lead)
+
+
+def speaks(item: Item, lang: str) -> bool:
+    """Whether `item` is written in `lang` ("fr" matches "fr-FR")."""
+    return (item.lang or "").split("-")[0].lower() == lang
+
+
+def _in_language(entry: EditionItem, lang: str, summary_chars: int) -> EditionItem:
+    if speaks(entry.item, lang):
+        return entry
+    own = next((other for other in entry.also if speaks(other, lang)), None)
+    if own is None:
+        return entry
+    others = (entry.item, *(other for other in entry.also if other is not own))
+    item = replace(own, summary=excerpt(own.summary, summary_chars))
+    return replace(entry, item=item, also=others)
+
+
 def _also_reported(
     items: Sequence[Item], stories: Sequence[Story], lang: str
 ) -> dict[int, tuple[Item, ...]]:
@@ -211,7 +256,7 @@ def _also_reported(
     for story in stories:
         present = [by_id[member] for member in story.members if member in by_id]
         if len(present) > 1:
-            shown = next((item for item in present if item.lang == lang), present[0])
+            shown = next((item for item in present if speaks(item, lang)), present[0])
             also[shown.id] = tuple(item for item in present if item is not shown)
     return also
 

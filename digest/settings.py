@@ -77,6 +77,48 @@ class DigestSettings:
 
 
 @dataclass(frozen=True)
+class EditionSettings:
+    """[editions.<lang>]: one language's edition. Empty words are [digest]'s,
+    which only the default language ([digest] language) may lean on."""
+
+    title: str = setting("", help="Headline in this language")
+    subject: str = setting("", help="Subject line in this language (empty: the template's)")
+    organisation: str = setting("", help="The organisation's name in this language")
+    greeting: str = setting("", help="First line of the email in this language")
+    intro: str = setting("", help="Paragraph after the greeting, in this language")
+    closing: str = setting("", help="Closing offer, in this language")
+    signature: str = setting("", help="Name (and role) that signs, in this language")
+    reason: str = setting(
+        "", help="Why the reader gets this email, in this language (empty: the catalogue's)"
+    )
+    lead_title: str = setting("", help="Heading over the lead story (empty: the catalogue's)")
+    section_titles: dict[str, str] = setting(
+        {}, help="Section heading per topic id (empty: the taxonomy's label, translated)"
+    )
+    digits: str = setting(
+        "latin",
+        help='"latin" (0-9) or "khmer" (០-៩) in dates and counts',
+        check=checks.one_of("latin", "khmer"),
+    )
+
+
+# Words a second language must give: otherwise its readers would get English prose.
+EDITION_WORDS = ("title", "greeting", "intro", "closing", "signature")
+
+
+@dataclass(frozen=True)
+class EditionsSettings:
+    """[editions]: the languages the edition is written in, each with its own
+    words in [editions.<lang>]. Without it: one edition in [digest] language."""
+
+    languages: tuple[str, ...] = ()
+    by_language: dict[str, EditionSettings] = field(default_factory=dict)
+
+    def settings(self, lang: str) -> EditionSettings:
+        return self.by_language.get(lang) or EditionSettings()
+
+
+@dataclass(frozen=True)
 class SenderSettings:
     """[sender]: the From of the email."""
 

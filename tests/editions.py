@@ -157,3 +157,28 @@ def one_item_edition(item: Item, topic: str = "labour-rights", **entry: object) 
         [], {}, taxonomy=TAXONOMY, text=TEXT, now=NOW, max_age=None, max_items=40
     )
     return replace(edition, sections=(Section(TAXONOMY.topic(topic), (placed,)),))
+
+
+# Three editions, as a press office writing to diplomats, francophone media
+# and Khmer journalists configures them (append to a test config).
+THREE_LANGUAGES = """
+[editions]
+languages = ["en", "fr", "km"]
+
+[editions.fr]
+title = "Revue de presse des droits au Cambodge"
+greeting = "Bonjour,"
+intro = "Les faits de la semaine, et les réactions qu'ils ont suscitées."
+closing = "Nos porte-parole répondent à vos questions, en français."
+signature = "Le bureau de presse"
+reason = "Vous recevez cette revue parce que vous l'avez demandée."
+
+[editions.km]
+title = "សង្ខេបព័ត៌មានសិទ្ធិមនុស្ស"
+greeting = "ជំរាបសួរ"
+intro = "ព័ត៌មានប្រចាំសប្តាហ៍ និងប្រតិកម្មចំពោះព័ត៌មានទាំងនោះ។"
+closing = "អ្នកនាំពាក្យរបស់យើងរង់ចាំឆ្លើយសំណួររបស់អ្នក។"
+signature = "ការិយាល័យសារព័ត៌មាន"
+reason = "អ្នកទទួលបានសេចក្តីសង្ខេបនេះ ដោយសារអ្នកបានស្នើសុំ។"
+digits = "khmer"
+"""

@@ -25,7 +25,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     ),
     "edges": ("checks", "settings", "config", "bundled", "files", "fetch", "store", "send"),
     "services": (
-        "context", "updates", "feedlist", "editions", "editing", "recipients", "postman", "outbox",
+        "context", "updates", "feedlist", "editions", "shelf", "editing", "recipients",
+        "postman", "copies", "outbox",
     ),
     "facade": ("core",),
     "front": ("preview_guard", "preview", "cli"),

@@ -21,7 +21,7 @@ from digest.theme import contrast_ratio
 
 from .browser import artifact
 from .conftest import SAMPLE_OPML, run_digest, write_config
-from .editions import LOGO_PNG
+from .editions import LOGO_PNG, THREE_LANGUAGES
 
 # Every element that shows text of its own, with its colour and the colour
 # actually painted behind it (the first opaque background up the tree).
@@ -54,14 +54,15 @@ VISIBLE_TEXT_COLOURS = """
 
 @pytest.fixture(scope="module", params=["sectioned", "briefing"])
 def edition_folder(tmp_path_factory: pytest.TempPathFactory, request: Any) -> Path:
-    """The sample edition in each layout, built with a logo and a public archive address."""
+    """The sample edition in each layout, built with a logo and a public
+    archive address, in English (this folder), French and Khmer (beside it)."""
     folder = tmp_path_factory.mktemp(f"browser-{request.param}-")
     (folder / "logo.png").write_bytes(LOGO_PNG)
     config = write_config(
         folder,
         SAMPLE_OPML,
         f'\n[theme]\nlogo = "logo.png"\nlayout = "{request.param}"\n'
-        '\n[list]\narchive_url = "https://press-office.example/digest/"\n',
+        '\n[list]\narchive_url = "https://press-office.example/digest/"\n' + THREE_LANGUAGES,
     )
     # A separate process: Playwright's sync API keeps an event loop running in
     # this one, where `digest update` could not start its own.
@@ -99,6 +100,29 @@ def test_fits_the_screen_with_no_sideways_scroll(
         screenshot(page, f"{Path(name).stem}-{width}px.png")
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [375, 600])
+@pytest.mark.parametrize("lang", ["fr", "km"])
+def test_the_french_and_khmer_editions_fit_and_read_light_and_dark(
+    browser: Any, edition_folder: Path, lang: str, width: int, scheme: str
+) -> None:
+    path = edition_folder.parent.parent / lang / edition_folder.name / "email.html"
+    page, requests = open_page(browser, path, width, scheme)
+    try:
+        assert page.evaluate("document.documentElement.lang") == lang
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"{lang} is {scroll_width}px wide on a {width}px screen"
+        texts = page.evaluate(VISIBLE_TEXT_COLOURS)
+        screenshot(page, f"email-{lang}-{width}px-{scheme}.png")
+    finally:
+        page.close()
+    assert [url for url in requests if not url.startswith("cid:")] == []
+    poor = [
+        t["text"] for t in texts if contrast_ratio(_hex(t["color"]), _hex(t["background"])) < 4.5
+    ]
+    assert poor == [], f"text under WCAG AA contrast in the {lang} edition, {scheme} mode"
 
 
 def test_the_email_fetches_nothing(browser: Any, edition_folder: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from digest.config import SECTIONS, find_config_path, load_config
 from digest.errors import ConfigError
+from digest.settings import EditionSettings
 
 from .conftest import ROOT, SAMPLE_OPML, write_config
 
@@ -166,3 +167,12 @@ def test_theme_and_list_settings_are_checked(
 def test_archived_copy_pattern_must_hold_the_url(tmp_path: Path) -> None:
     replace = ("max_age_days = 0", 'max_age_days = 0\narchived_copy = "https://archive.example/"')
     assert "must contain {url}" in _error_for(tmp_path, replace=replace)
+
+
+def test_example_config_names_every_setting_of_a_language_edition() -> None:
+    config = load_config(ROOT / "digest.example.toml")
+    assert config.languages == ("en", "fr", "km")
+    assert config.editions.settings("km").digits == "khmer"
+    text = (ROOT / "digest.example.toml").read_text("utf-8")
+    for spec in dataclasses.fields(EditionSettings):
+        assert f"{spec.name} =" in text, f"editions.<lang>.{spec.name} is not documented"

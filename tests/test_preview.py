@@ -17,6 +17,7 @@ import pytest
 
 from digest import load_config, open_digest
 from digest.delivery import unsubscribe_token
+from digest.types import FrozenEdition
 
 from .browser import artifact
 from .conftest import SAMPLE_OPML, run_digest, write_config
@@ -310,8 +311,12 @@ def test_listening_beyond_loopback_warns_and_needs_a_token(config: Path) -> None
 def test_the_archive_shows_editions_as_sent(server: PreviewServer, config: Path) -> None:
     with open_digest(load_config(config)) as digest:
         result = digest.build()
-        digest.store.freeze("old-edition", result.rendered, "hash", result.edition.created)
-        digest.store.enqueue("old-edition", [("a@example.org", "<m@x>")], result.edition.created)
+        digest.store.freeze(
+            FrozenEdition("old-edition", result.rendered, "hash", result.edition.created)
+        )
+        digest.store.enqueue(
+            "old-edition", [("a@example.org", "<m@x>", "en")], result.edition.created
+        )
         digest.store.mark("old-edition", "a@example.org", "sent", result.edition.created, "250 ok")
     archive = httpx.get(server.url + "/archive")
     assert archive.status_code == 200 and "old-edition" in archive.text

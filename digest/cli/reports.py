@@ -108,9 +108,15 @@ def _report_build(result: BuildResult) -> None:
         f"sections, {len(edition.off_topic)} off-topic left out",
         err=True,
     )
-    for warning in result.rendered.warnings:
-        click.echo(click.style(f"! email: {warning}", fg="yellow"), err=True)
+    versions = (("", result.rendered), *result.translations)
+    for lang, rendered in versions:
+        where = f"email ({lang})" if lang else "email"
+        for warning in rendered.warnings:
+            click.echo(click.style(f"! {where}: {warning}", fg="yellow"), err=True)
     _report_feed_health(result.feeds)
+    for path in result.files:
+        if path.endswith("/email.html") and path != result.html_path:
+            click.echo(f"In another language: {path}", err=True)
     click.echo(result.html_path)
 
 

@@ -39,6 +39,9 @@ def send(
         raise click.UsageError(str(exc)) from None
     colour = "yellow" if report.exit_code else None
     click.echo(click.style(report.message or report.outcome, fg=colour), err=True)
+    if report.outcome == "dry-run" and len(report.languages) > 1:
+        counts = ", ".join(f"{count} in {lang}" for lang, count in report.languages)
+        click.echo(f"  by language: {counts}", err=True)
     for delivery in (*report.failed_permanent, *report.failed_temporary):
         click.echo(f"  {delivery.address}: {delivery.reply or delivery.status}", err=True)
     for note in report.notes:
@@ -56,6 +59,8 @@ def approve(digest: Digest) -> None:
     """
     frozen = digest.approve()
     click.echo(f"approved {frozen.slug} ({frozen.content_hash[:12]}): {frozen.rendered.subject}")
+    for lang, rendered in frozen.translations:
+        click.echo(f"  and in {lang}: {rendered.subject}")
 
 
 @cli.command()

@@ -19,11 +19,11 @@ OWED: tuple[DeliveryStatus, ...] = ("pending", "failed-temporary", "sending")
 
 
 class DeliveryTable(StoreBase):
-    def freeze(
-        self, slug: str, rendered: RenderedEdition, content_hash: str, now: datetime
-    ) -> None:
-        """Fix the content of `slug`, replacing an earlier freeze only if no
-        message of it has gone out yet (a sent edition never changes)."""
+    def freeze(self, frozen: FrozenEdition) -> None:
+        """Fix the content of an edition in every language at once, replacing
+        an earlier freeze only if no message of it has gone out yet (a sent
+        edition never changes)."""
+        rendered, slug = frozen.rendered, frozen.slug
         logo = rendered.logo
         with self.transaction() as db:
             if self._has_deliveries(slug):
@@ -31,15 +31,24 @@ class DeliveryTable(StoreBase):
             db.execute("DELETE FROM frozen_editions WHERE slug = ?", (slug,))
             db.execute(
                 "INSERT INTO frozen_editions (slug, subject, preheader, html, text, logo, "
-                "logo_mime, logo_alt, logo_width, logo_filename, content_hash, frozen_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "logo_mime, logo_alt, logo_width, logo_filename, content_hash, frozen_at, lang) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     slug, rendered.subject, rendered.preheader, rendered.html, rendered.text,
                     logo.data if logo else None, logo.mime if logo else None,
                     logo.alt if logo else None, logo.width if logo else None,
-                    logo.filename if logo else None, content_hash, iso(now),
+                    logo.filename if logo else None, frozen.content_hash, iso(frozen.frozen),
+                    frozen.lang,
                 ),
             )  # fmt: skip
+            db.executemany(
+                "INSERT INTO frozen_translations (slug, lang, subject, preheader, html, text) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (slug, lang, version.subject, version.preheader, version.html, version.text)
+                    for lang, version in frozen.translations
+                ],
+            )
 
     def approve(self, slug: str, now: datetime) -> bool:
         with self.transaction() as db:
@@ -51,7 +60,7 @@ class DeliveryTable(StoreBase):
     def frozen(self, slug: str) -> FrozenEdition | None:
         row = self._db.execute(
             "SELECT subject, preheader, html, text, logo, logo_mime, logo_alt, logo_width, "
-            "logo_filename, content_hash, frozen_at, approved_at "
+            "logo_filename, content_hash, frozen_at, approved_at, lang "
             "FROM frozen_editions WHERE slug = ?",
             (slug,),
         ).fetchone()
@@ -60,7 +69,24 @@ class DeliveryTable(StoreBase):
         subject, preheader, html, text, data, mime, alt, width, filename = row[:9]
         logo = Logo(data, mime, alt, width, filename) if data is not None else None
         rendered = RenderedEdition(subject, preheader, html, text, logo=logo)
-        return FrozenEdition(slug, rendered, row[9], parse_time(row[10]), optional_time(row[11]))
+        rows = self._db.execute(
+            "SELECT lang, subject, preheader, html, text FROM frozen_translations "
+            "WHERE slug = ? ORDER BY rowid",
+            (slug,),
+        )
+        translations = tuple(
+            (lang, RenderedEdition(subject, preheader, html, text, logo=logo))
+            for lang, subject, preheader, html, text in rows
+        )
+        return FrozenEdition(
+            slug,
+            rendered,
+            row[9],
+            parse_time(row[10]),
+            optional_time(row[11]),
+            lang=row[12],
+            translations=translations,
+        )
 
     def unfinished_edition(self) -> str | None:
         """The slug of an edition some recipient is still owed, oldest first."""
@@ -71,25 +97,31 @@ class DeliveryTable(StoreBase):
         ).fetchone()
         return str(row[0]) if row else None
 
-    def enqueue(self, slug: str, owed: Sequence[tuple[str, str]], now: datetime) -> None:
-        """Add (address, message id) lines as pending; known lines stay as they are."""
+    def enqueue(self, slug: str, owed: Sequence[tuple[str, str, str]], now: datetime) -> None:
+        """Add (address, message id, language) lines as pending; known lines
+        stay as they are, language included: a resumed send keeps to it."""
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO deliveries (slug, address, status, message_id, updated_at) "
-                "VALUES (?, ?, 'pending', ?, ?)",
-                [(slug, address, message_id, iso(now)) for address, message_id in owed],
+                "INSERT OR IGNORE INTO deliveries "
+                "(slug, address, status, message_id, lang, updated_at) "
+                "VALUES (?, ?, 'pending', ?, ?, ?)",
+                [
+                    (slug, address, message_id, lang, iso(now))
+                    for address, message_id, lang in owed
+                ],
             )
 
     def deliveries(self, slug: str, statuses: Sequence[DeliveryStatus] = ()) -> list[Delivery]:
         query = (
-            "SELECT address, status, attempts, reply, message_id FROM deliveries WHERE slug = ?"
+            "SELECT address, status, attempts, reply, message_id, lang "
+            "FROM deliveries WHERE slug = ?"
         )
         parameters: tuple[str, ...] = (slug,)
         if statuses:
             query += f" AND status IN ({_marks(statuses)})"
             parameters += tuple(statuses)
         rows = self._db.execute(query + " ORDER BY address", parameters)
-        return [Delivery(a, s, n, r, m) for a, s, n, r, m in rows]
+        return [Delivery(a, s, n, r, m, lang) for a, s, n, r, m, lang in rows]
 
     def mark(
         self, slug: str, address: str, status: DeliveryStatus, now: datetime, reply: str = ""

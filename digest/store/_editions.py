@@ -21,9 +21,11 @@ class EditionTable(StoreBase):
         folder: str,
         placed: Sequence[tuple[int, str]],
         also: Sequence[tuple[int, int]] = (),
+        texts: Sequence[tuple[str, str, str, str]] = (),
     ) -> int:
         """Record a built edition and its items (item id, topic) in reading order,
-        and the other reports shown under them (item id, lead item id).
+        and the other reports shown under them (item id, lead item id), and
+        its words in each other language (lang, title, subject, preheader).
 
         Building the same edition again replaces the earlier record.
         """
@@ -49,18 +51,28 @@ class EditionTable(StoreBase):
                 "VALUES (?, ?, -1, '', ?)",
                 [(edition_id, item_id, lead_id) for item_id, lead_id in also],
             )
+            db.executemany(
+                "INSERT INTO edition_texts (edition_id, lang, title, subject, preheader) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(edition_id, *words) for words in texts],
+            )
         return edition_id
 
-    def editions(self) -> list[EditionRecord]:
-        """Every built edition, newest first."""
+    def editions(self, lang: str = "") -> list[EditionRecord]:
+        """Every built edition, newest first; with `lang`, in that language's
+        words where the edition was written in it."""
         rows = self._db.execute(
             """
-            SELECT editions.id, slug, title, subject, created_at, folder,
+            SELECT editions.id, slug, coalesce(t.title, editions.title),
+                   coalesce(t.subject, editions.subject), created_at, folder,
                    (SELECT count(*) FROM edition_items
                     WHERE edition_id = editions.id AND also_of IS NULL),
-                   preheader
-            FROM editions ORDER BY created_at DESC, editions.id DESC
-            """
+                   coalesce(t.preheader, editions.preheader)
+            FROM editions
+            LEFT JOIN edition_texts AS t ON t.edition_id = editions.id AND t.lang = ?
+            ORDER BY created_at DESC, editions.id DESC
+            """,
+            (lang,),
         )
         return [
             EditionRecord(

@@ -59,8 +59,9 @@ class EditTable(StoreBase):
         return dict(self._db.execute("SELECT field, value FROM text_edits").fetchall())
 
     def edit_text(self, field: str, value: str | None, now: datetime) -> bool:
-        """Set (or with None, drop) the editor's subject, intro or closing."""
-        if field not in TEXT_FIELDS:
+        """Set (or with None, drop) the editor's subject, intro or closing;
+        "intro@fr" is the French edition's."""
+        if field.partition("@")[0] not in TEXT_FIELDS:
             raise ValueError(f"unknown text field {field!r}")
         with self.transaction() as db:
             row = db.execute("SELECT value FROM text_edits WHERE field = ?", (field,)).fetchone()

@@ -47,3 +47,9 @@ class RecipientTable(StoreBase):
             Recipient(address=a, name=n, lang=lang, list=group, unsubscribed=optional_time(u))
             for a, n, lang, group, u in rows
         ]
+
+    def recipient_language(self, address: str) -> str:
+        """The language a recipient reads ("" if unknown or not listed)."""
+        row = self._db.execute("SELECT lang FROM recipients WHERE address = ?", (address,))
+        found = row.fetchone()
+        return str(found[0]) if found else ""

@@ -163,6 +163,30 @@ MIGRATIONS: tuple[str, ...] = (
         new TEXT
     );
     """,
+    # 7: editions in several languages: each language's words for the archive,
+    # each language's frozen bytes beside the default's, and the language each
+    # recipient of an edition was sent
+    """
+    CREATE TABLE edition_texts (
+        edition_id INTEGER NOT NULL REFERENCES editions (id) ON DELETE CASCADE,
+        lang TEXT NOT NULL,
+        title TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        preheader TEXT NOT NULL,
+        PRIMARY KEY (edition_id, lang)
+    );
+    ALTER TABLE frozen_editions ADD COLUMN lang TEXT NOT NULL DEFAULT '';
+    CREATE TABLE frozen_translations (
+        slug TEXT NOT NULL REFERENCES frozen_editions (slug) ON DELETE CASCADE,
+        lang TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        preheader TEXT NOT NULL,
+        html TEXT NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (slug, lang)
+    );
+    ALTER TABLE deliveries ADD COLUMN lang TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 

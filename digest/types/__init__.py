@@ -30,6 +30,7 @@ from .delivery import (
     SendReport,
 )
 from .editions import (
+    Alternate,
     BuildResult,
     Edition,
     EditionItem,
@@ -77,6 +78,7 @@ __all__ = [
     "Edition",
     "EditionItem",
     "EditionRecord",
+    "Alternate",
     "EditionText",
     "Evidence",
     "FeedHealth",

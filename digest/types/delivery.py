@@ -36,6 +36,7 @@ class Delivery:
     attempts: int = 0
     reply: str = ""  # the server's last answer, e.g. "250 2.0.0 Ok: queued"
     message_id: str = ""
+    lang: str = ""  # the language of the edition this recipient is sent
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,22 @@ class FrozenEdition:
     content_hash: str
     frozen: datetime
     approved: datetime | None = None
+    lang: str = ""  # the language of `rendered`, the default one
+    # The same edition in the other languages, frozen in the same moment.
+    translations: tuple[tuple[str, RenderedEdition], ...] = ()
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return (self.lang, *(lang for lang, _ in self.translations))
+
+    def language_for(self, wanted: str) -> str:
+        """The language a reader who reads `wanted` is sent ("fr-CA" reads
+        "fr"): theirs where it was written, else the default."""
+        primary = wanted.split("-")[0].strip().lower()
+        return primary if primary in self.languages[1:] else self.lang
+
+    def in_language(self, lang: str) -> RenderedEdition:
+        return dict(self.translations).get(lang, self.rendered)
 
 
 SendOutcome = Literal[
@@ -67,6 +84,8 @@ class SendReport:
     left_for_next_run: int = 0
     message: str = ""
     files: tuple[str, ...] = ()
+    # Messages per language: sent by this edition so far (or written, in a dry run).
+    languages: tuple[tuple[str, int], ...] = ()
     # Problems worth the editor's eye even when the send went well: failing
     # feeds, an edition over its size budget, poor contrast.
     notes: tuple[str, ...] = ()

@@ -176,6 +176,16 @@ class EditionRecord:
 
 
 @dataclass(frozen=True)
+class Alternate:
+    """The same page in another language: its code, its name in itself
+    ("Français", "ខ្មែរ") and its address."""
+
+    lang: str
+    name: str
+    href: str
+
+
+@dataclass(frozen=True)
 class BuildResult:
     """Where a built edition was written, and what it holds."""
 
@@ -185,6 +195,8 @@ class BuildResult:
     files: tuple[str, ...] = field(default=())
     # Every listed feed's health when the edition was built (flags, notes).
     feeds: tuple[FeedHealth, ...] = ()
+    # The edition in its other languages (lang, rendered), beside `rendered`.
+    translations: tuple[tuple[str, RenderedEdition], ...] = ()
 
     @property
     def html_path(self) -> str:
