@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= digest.example.toml
 
-.PHONY: run test lint messages system-packages bench bench-classify bench-khmer bench-render bench-send bench-ingest bench-stories clean
+.PHONY: run test lint messages system-packages bench bench-classify bench-khmer bench-render bench-send bench-ingest bench-parsers bench-stories clean
 
 # The stamp files make a second `make run` skip the install when
 # pyproject.toml has not changed (the package is installed in editable mode,
@@ -74,6 +74,11 @@ bench-khmer: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,khmer]'
 	$(BIN)/python bench/khmer_matching.py
 	$(BIN)/python bench/khmer_wrap.py
+
+# Our lxml reader against feedparser, and fastfeedparser and feedparser-rs when
+# installed, on speed and on agreement with feedparser (real feeds' fixtures).
+bench-parsers: $(VENV)/.installed-test
+	$(BIN)/python bench/parsers.py
 
 bench-render: $(VENV)/.installed-test
 	$(BIN)/python bench/render.py

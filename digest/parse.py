@@ -1,4 +1,5 @@
-"""Turn the bytes of a feed into a `ParsedFeed` with feedparser.
+"""Turn the bytes of a feed into a `ParsedFeed`: plainfeed.py's fast reader
+where it reads the feed as feedparser would, feedparser everywhere else.
 
 Pure: it is given the bytes and the response headers and never fetches
 anything (feedparser would fetch a URL if handed a string, so it only ever
@@ -19,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from .errors import FeedError
+from .plainfeed import Declined, PlainFeed, read_plain_feed
 from .sanitize import html_to_line, html_to_text
 from .text import detect_language
 from .types import FeedSource, FetchResult, ParsedFeed, ParsedItem
@@ -32,8 +34,10 @@ _HREF = re.compile(rb"href=[\"']([^\"']+)[\"']", re.IGNORECASE)
 _ENTITY_DECLARATION = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.IGNORECASE)
 
 
-def parse_feed(source: FeedSource, fetched: FetchResult) -> ParsedFeed:
-    """Parse one fetched feed. Raises FeedError when nothing usable is in it."""
+def parse_feed(source: FeedSource, fetched: FetchResult, *, fast: bool = True) -> ParsedFeed:
+    """Parse one fetched feed. Raises FeedError when nothing usable is in it.
+    `fast=False` has feedparser read it whatever it is (the reference the
+    fast path is held to)."""
     if _ENTITY_DECLARATION.search(fetched.content[:65536]):
         raise FeedError(
             source.url,
@@ -50,31 +54,35 @@ def parse_feed(source: FeedSource, fetched: FetchResult) -> ParsedFeed:
         headers.setdefault("content-location", fetched.url)
     else:
         headers.pop("content-location", None)
-    result: Any = feedparser.parse(
-        fetched.content,
-        response_headers=headers,
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
-    problem = _bozo_message(result)
-    if not result.entries and (problem or not result.get("version")):
-        raise FeedError(source.url, _explain_unusable(fetched.content, problem, fetched.url))
-    feed = result.feed
+    # Most feeds are plain RSS 2.0 or Atom in UTF-8, which lxml reads forty
+    # times faster; plainfeed declines the rest, and feedparser reads those.
+    plain = read_plain_feed(fetched.content, headers) if fast else Declined("asked for")
+    if isinstance(plain, PlainFeed):
+        feed, entries, problem, parser = plain.feed, plain.entries, None, "lxml"
+    else:
+        result: Any = feedparser.parse(
+            fetched.content,
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+        problem = _bozo_message(result)
+        if not result.entries and (problem or not result.get("version")):
+            raise FeedError(source.url, _explain_unusable(fetched.content, problem, fetched.url))
+        feed, entries, parser = result.feed, result.entries, f"feedparser ({plain.reason})"
     feed_lang = _lang(feed.get("language")) or source.lang
     base = _link_base(fetched.url, str(feed.get("link") or ""))
     items = tuple(
-        item
-        for entry in result.entries
-        if (item := _parse_entry(entry, feed_lang, base)) is not None
+        item for entry in entries if (item := _parse_entry(entry, feed_lang, base)) is not None
     )
     warnings = []
     if problem:
         warnings.append(f"feed is not well-formed, recovered what could be read: {problem}")
-    if len(items) < len(result.entries):
+    if len(items) < len(entries):
         # Said, not silent: a feed that lists twenty stories and yields none
         # would otherwise look healthy and merely quiet.
         warnings.append(
-            f"{len(result.entries) - len(items)} of {len(result.entries)} entries left out: "
+            f"{len(entries) - len(items)} of {len(entries)} entries left out: "
             "no title, or no http(s) link to read them at"
         )
     return ParsedFeed(
@@ -83,6 +91,7 @@ def parse_feed(source: FeedSource, fetched: FetchResult) -> ParsedFeed:
         lang=feed_lang,
         items=items,
         warning="; ".join(warnings) or None,
+        parser=parser,
     )
 
 

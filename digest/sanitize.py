@@ -25,7 +25,9 @@ _BLOCKS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "tr"}
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters no text needs (all but tab, newline and carriage return),
+# for str.translate to drop: a third of the time of a regular expression.
+_CONTROL_CHARACTERS = dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
 def clean_html(fragment: str) -> str:
@@ -84,8 +86,11 @@ def tidy_text(text: str) -> str:
     It does not decode entities: text reaching it is already text, and decoding
     twice would turn an escaped "&lt;" into a real "<".
     """
-    text = unicodedata.normalize("NFC", text)
-    text = _CONTROL.sub("", text)
+    if not text.isascii():  # ASCII is in NFC already
+        text = unicodedata.normalize("NFC", text)
+    text = text.translate(_CONTROL_CHARACTERS)
+    if "\n" not in text:  # a title, a one-paragraph summary
+        return _SPACES.sub(" ", text).strip()
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 

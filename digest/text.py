@@ -71,8 +71,8 @@ def detect_language(text: str) -> str | None:
         if latin < len(letters) / 2:
             return None  # another script: neither of our Latin-script languages
     words = WORD.findall(normalise(sample))
-    french = sum(word in _FRENCH_WORDS for word in words)
-    english = sum(word in _ENGLISH_WORDS for word in words)
+    french = len([word for word in words if word in _FRENCH_WORDS])
+    english = len([word for word in words if word in _ENGLISH_WORDS])
     if french == english:
         return None
     return "fr" if french > english else "en"

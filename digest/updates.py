@@ -170,6 +170,7 @@ class Updates:
             moved_to=fetched.moved_to,
             items_seen=len(parsed.items),
             new_items=counts.new,
+            parser=parsed.parser,
         )
         return FeedUpdate(
             source=source,

@@ -18,7 +18,8 @@ ROOT = PACKAGE.parent
 LAYERS: dict[str, tuple[str, ...]] = {
     "foundation": ("types", "errors"),
     "pure": (
-        "tomlfile", "urls", "sanitize", "sources", "parse", "text", "phrases", "taxonomy",
+        "tomlfile", "urls", "sanitize", "sources", "plainrules", "plainfeed", "parse", "text",
+        "phrases", "taxonomy",
         "relevance", "classify", "focus", "learning", "filing", "select", "layout", "render",
         "mime", "messages", "linebreak", "health", "cluster", "extract", "theme", "archive",
         "schedule", "delivery", "watch",

@@ -139,6 +139,7 @@ def _health_json(feed: FeedHealth) -> dict[str, Any]:
         "items_stored": feed.items_stored,
         "last_new_item": when(feed.last_new_item),
         "disabled": feed.disabled,
+        "parser": feed.parser,
         "flags": list(feed.flags),
         "notes": list(feed.notes),
     }

@@ -187,6 +187,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE deliveries ADD COLUMN lang TEXT NOT NULL DEFAULT '';
     """,
+    # 8: which parser read each feed last (the fast path, or feedparser and why)
+    """
+    ALTER TABLE sources ADD COLUMN last_parser TEXT;
+    """,
 )
 
 

@@ -72,6 +72,7 @@ class SourceTable(StoreBase):
         moved_to: str | None = None,
         items_seen: int | None = None,
         new_items: int = 0,
+        parser: str | None = None,
     ) -> None:
         """Remember how one fetch went.
 
@@ -87,6 +88,7 @@ class SourceTable(StoreBase):
                 UPDATE sources SET
                     last_fetched_at = :now, last_status = :status, last_error = :error,
                     last_warning = :warning, feed_title = coalesce(:title, feed_title),
+                    last_parser = coalesce(:parser, last_parser),
                     consecutive_failures = CASE WHEN :status IN {FAILED}
                         THEN consecutive_failures + 1 ELSE 0 END,
                     last_ok_at = CASE WHEN :status IN {REACHED} THEN :now ELSE last_ok_at END,
@@ -115,6 +117,7 @@ class SourceTable(StoreBase):
                     "moved_to": moved_to,
                     "items_seen": items_seen,
                     "new_items": new_items,
+                    "parser": parser,
                     "url": source.url,
                 },
             )
@@ -138,7 +141,7 @@ class SourceTable(StoreBase):
                    last_fetched_at, last_ok_at, last_error, last_warning,
                    consecutive_failures, items_seen,
                    (SELECT count(*) FROM items WHERE items.source_id = sources.id),
-                   last_new_item_at, disabled_at IS NOT NULL
+                   last_new_item_at, disabled_at IS NOT NULL, last_parser
             FROM sources WHERE listed = 1 ORDER BY id
             """
         )
@@ -156,6 +159,7 @@ class SourceTable(StoreBase):
                 items_stored=row[12],
                 last_new_item=optional_time(row[13]),
                 disabled=bool(row[14]),
+                parser=row[15],
             )
             for row in rows
         ]

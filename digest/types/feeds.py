@@ -83,6 +83,8 @@ class ParsedFeed:
     items: tuple[ParsedItem, ...]
     # feedparser recovers what it can from broken XML; this says what was wrong.
     warning: str | None = None
+    # Which parser read it: "lxml" (the fast path) or "feedparser (why)".
+    parser: str = "feedparser"
 
 
 UpdateStatus = Literal["ok", "not-modified", "failed", "gone", "disabled"]
@@ -126,6 +128,8 @@ class FeedHealth:
     last_new_item: datetime | None
     disabled: bool
     flags: tuple[HealthFlag, ...] = ()
+    # Which parser read it last: "lxml" (the fast path) or "feedparser (why)".
+    parser: str | None = None
     # One sentence per flag: what is wrong and what to do about it.
     notes: tuple[str, ...] = ()
 
