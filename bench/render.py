@@ -29,6 +29,7 @@ from mjml import mjml2html  # noqa: E402
 
 from digest.bundled import bundled_templates_dir, load_messages  # noqa: E402
 from digest.layout import date_formatter  # noqa: E402
+from digest.linebreak import display_width, khmer_pieces  # noqa: E402
 from digest.mime import compose_message, message_body  # noqa: E402
 from digest.render import (  # noqa: E402
     email_sources,
@@ -141,7 +142,14 @@ def main() -> None:
     three_languages()
     for _ in range(RUNS):
         for action, timings in ((one_language, one_timings), (three_languages, three_timings)):
-            for cache in (wrap_text, html_lines, html_paragraphs, date_formatter):
+            for cache in (
+                wrap_text,
+                html_lines,
+                html_paragraphs,
+                date_formatter,
+                khmer_pieces,
+                display_width,
+            ):
                 cache.cache_clear()
             start = time.perf_counter()
             action()

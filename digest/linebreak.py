@@ -60,13 +60,15 @@ def _icu_breaker() -> Callable[[str], list[str]] | None:
     return pieces
 
 
-def khmer_pieces(text: str, room: int, *, use_icu: bool = True) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def khmer_pieces(text: str, room: int, *, use_icu: bool = True) -> tuple[str, ...]:
     """The pieces a run of text (no spaces) may be broken between, for lines
-    of `room` columns."""
+    of `room` columns. Kept: the frame's words and the dates come back in
+    every story's line."""
     breaker = _icu_breaker() if use_icu else None
     if breaker is not None:
-        return breaker(text)
-    return cluster_pieces(text) if display_width(text) > room else [text]
+        return tuple(breaker(text))
+    return tuple(cluster_pieces(text)) if display_width(text) > room else (text,)
 
 
 # What takes no room of its own: a subscript consonant with the sign that
@@ -79,6 +81,7 @@ _SILENT = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def display_width(text: str) -> int:
     """Columns a text takes: signs written over or under a letter, and
     subscript consonants, take none; spacing vowel signs take one."""

@@ -283,7 +283,7 @@ def email_sources(
 
 
 def _warnings(html: str, theme: Theme, mailing: MailingList) -> list[str]:
-    warnings = contrast_warnings(theme)
+    warnings = list(_contrast_warnings(theme))
     size = len(html.encode("utf-8"))
     if size > mailing.html_budget:
         warnings.append(
@@ -292,6 +292,12 @@ def _warnings(html: str, theme: Theme, mailing: MailingList) -> list[str]:
             "(fewer items or shorter summaries help)"
         )
     return warnings
+
+
+@functools.lru_cache(maxsize=8)
+def _contrast_warnings(theme: Theme) -> tuple[str, ...]:
+    """The theme's contrast, worked out once for every language and rebuild."""
+    return tuple(contrast_warnings(theme))
 
 
 def _end_line(content: str) -> str:
