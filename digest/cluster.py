@@ -100,12 +100,15 @@ def cluster_items(
     window: timedelta = WINDOW,
     lang: str | None = None,
     concepts: Concepts | None = None,
+    known_terms: Mapping[tuple[str, str], Counter[str]] | None = None,
 ) -> tuple[Story, ...]:
     """Stories with more than one report, each led by its best report.
-    Without `concepts`, reports in different languages stay apart."""
+    Without `concepts`, reports in different languages stay apart.
+    `known_terms` holds `term_counts` already worked out, by (title, summary):
+    the counts of items parsed in this run, made beside the parsing."""
     stories: list[list[tuple[_Report, float]]] = []
     index: dict[str, set[int]] = defaultdict(set)  # term → stories using it
-    reports = _weighted_reports(items, concepts)
+    reports = _weighted_reports(items, concepts, known_terms or {})
     for report in sorted(reports, key=lambda r: (r.item.date, r.item.id)):
         best, best_score = None, 0.0
         for position in _candidates(report, index):
@@ -173,8 +176,15 @@ def _candidates(report: _Report, index: dict[str, set[int]]) -> list[int]:
     return sorted(found, reverse=True)
 
 
-def _weighted_reports(items: Sequence[Item], concepts: Concepts | None) -> list[_Report]:
-    counts = [_term_counts(item) for item in items]
+def _weighted_reports(
+    items: Sequence[Item],
+    concepts: Concepts | None,
+    known: Mapping[tuple[str, str], Counter[str]],
+) -> list[_Report]:
+    counts = [
+        known.get((item.title, item.summary)) or term_counts(item.title, item.summary)
+        for item in items
+    ]
     # Concepts are for comparing reports in two known languages, so only a
     # batch with several gets them, and only its reports of known language.
     languages = {item.lang for item in items if item.lang}
@@ -213,10 +223,11 @@ class _Rarity:
         return tuple(chosen[:count])
 
 
-def _term_counts(item: Item) -> Counter[str]:
-    summary = " ".join(item.summary.split()[:SUMMARY_WORDS])
-    # The title counts twice: it says what the story is.
-    return Counter(_terms(item.title) * 2 + _terms(summary))
+def term_counts(title: str, summary: str) -> Counter[str]:
+    """A report's terms and how often each comes: the title's twice (it says
+    what the story is), then the start of the summary's."""
+    start = " ".join(summary.split()[:SUMMARY_WORDS])
+    return Counter(_terms(title) * 2 + _terms(start))
 
 
 def item_concepts(item: Item, concepts: Concepts) -> Counter[str]:

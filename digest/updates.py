@@ -12,6 +12,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from functools import partial
 
 from . import fetch
 from .bundled import bundled_concepts
-from .cluster import cluster_items
+from .cluster import cluster_items, term_counts
 from .context import Context
 from .errors import FeedError, FeedGone
 from .health import flag_feeds
@@ -55,6 +56,9 @@ class Updates:
 
     def __init__(self, context: Context) -> None:
         self.context = context
+        # Each parsed report's terms for story grouping, by (title, summary):
+        # counted in the parse workers while other feeds are still arriving.
+        self._terms: dict[tuple[str, str], Counter[str]] = {}
 
     def update(self, progress: Progress | None = None) -> list[FeedUpdate]:
         """Fetch, parse and store every listed feed: one result per feed, in list
@@ -74,6 +78,7 @@ class Updates:
             threshold=self.context.config.digest.story_similarity,
             lang=self.context.config.digest.language,
             concepts=bundled_concepts(),
+            known_terms=self._terms,
         )
         self.context.store.replace_stories([item.id for item in recent], stories)
         return list(stories)
@@ -138,7 +143,8 @@ class Updates:
                 # No validators from the server, but the same bytes as last time.
                 return partial(self._not_modified, source, fetched, (*validators, content_hash))
             loop = asyncio.get_running_loop()
-            parsed = await loop.run_in_executor(pool, parse_feed, source, fetched)
+            parsed, terms = await loop.run_in_executor(pool, parse_and_count, source, fetched)
+            self._terms.update(terms)
         except FeedError as exc:
             status: UpdateStatus = "gone" if isinstance(exc, FeedGone) else "failed"
             return partial(self._failed, source, exc.message, status)
@@ -212,6 +218,18 @@ class Updates:
             failing_after=settings.failing_after,
             silent_after=timedelta(days=settings.silent_after_days),
         )
+
+
+def parse_and_count(
+    source: FeedSource, fetched: FetchResult
+) -> tuple[ParsedFeed, dict[tuple[str, str], Counter[str]]]:
+    """Parse a feed and count each entry's terms for story grouping: both in
+    a worker process, while the network brings the other feeds."""
+    parsed = parse_feed(source, fetched)
+    terms = {
+        (item.title, item.summary): term_counts(item.title, item.summary) for item in parsed.items
+    }
+    return parsed, terms
 
 
 @contextmanager

@@ -111,6 +111,14 @@ def test_the_samples_stories_are_grouped_across_languages(tmp_path) -> None:  # 
     ]
     for story in stories:
         assert items[story.lead].lang == "en", "the edition's language leads"
+    # The terms counted beside the parsing give the stories counting them afresh gives.
+    afresh = cluster_items(
+        list(items.values()),
+        threshold=config.digest.story_similarity,
+        lang=config.digest.language,
+        concepts=bundled_concepts(),
+    )
+    assert afresh == tuple(stories)
 
 
 # -- across languages: concepts, not words ----------------------------------------
