@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -151,22 +151,27 @@ def date_formatter(
             return number(f"{local.day} {MONTHS[local.month - 1]} {local.year}")
 
         return local_date
+    months = month_names(lang)
+    if months is None:
+        return date_formatter(zone, "en", number)
+
+    def local_date_in(moment: datetime) -> str:
+        local = moment.astimezone(zone)
+        return number(f"{local.day} {months[local.month - 1]} {local.year}")
+
+    return local_date_in
+
+
+@functools.cache
+def month_names(lang: str) -> tuple[str, ...] | None:
+    """The months as Babel's locale data writes them in a date ("d MMMM y"):
+    read once, so that writing a date is a format, not a Babel call; None
+    for a language Babel does not know."""
     # Imported here: Babel's locale data is only read for other languages.
     from babel.core import Locale, UnknownLocaleError
-    from babel.dates import format_date
 
-    english: Callable[[datetime], str] = date_formatter(zone, "en", number)
     try:
-        locale = Locale.parse(lang)
+        wide = Locale.parse(lang).months["format"]["wide"]
     except (UnknownLocaleError, ValueError):
-        return english
-
-    # An edition's forty stories fall on a handful of days: each is written once.
-    @functools.lru_cache(maxsize=64)
-    def on_day(day: date) -> str:
-        return number(str(format_date(day, "d MMMM y", locale=locale)))
-
-    def babel_date(moment: datetime) -> str:
-        return on_day(moment.astimezone(zone).date())
-
-    return babel_date
+        return None
+    return tuple(str(wide[month]) for month in range(1, 13))

@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from io import BytesIO
 
-from babel.messages.pofile import read_po
-
 ENGLISH = "en"
 
 
@@ -57,6 +55,10 @@ _KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 def parse_messages(po_text: bytes, lang: str) -> Messages:
     """A .po file's translations; untranslated and fuzzy entries are left out."""
+    # Imported here: Babel's catalogue reader is a tenth of start-up, and
+    # commands that write no email (update, feeds) never need it.
+    from babel.messages.pofile import read_po
+
     catalogue = read_po(BytesIO(po_text), locale=lang)
     forms: list[tuple[str, tuple[str, ...]]] = []
     for message in catalogue:

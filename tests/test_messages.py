@@ -126,3 +126,17 @@ def test_plurals_follow_the_catalogue() -> None:
     khmer = load_messages("km")
     assert khmer.ngettext("%(num)d story", "%(num)d stories", 5) == "ព័ត៌មាន %(num)d"
     assert Messages().ngettext("%(num)d story", "%(num)d stories", 1) == "%(num)d story"
+
+
+@pytest.mark.parametrize("lang", ["fr", "km"])
+def test_dates_are_written_as_babel_writes_them(lang: str) -> None:
+    from datetime import datetime
+
+    from babel.dates import format_date
+
+    from digest.layout import date_formatter
+
+    write = date_formatter(ZONE, lang)
+    for month in range(1, 13):
+        moment = datetime(2026, month, 9, 12, tzinfo=ZONE)
+        assert write(moment) == format_date(moment.date(), "d MMMM y", locale=lang)
