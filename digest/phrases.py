@@ -109,12 +109,12 @@ class PhraseIndex:
         """Every phrase in `text` (already normalised) that counts."""
         found: list[Match] = []
         words = WORD.findall(text)
-        word_stems = [stem(word) for word in words]
+        word_stems = list(map(stem, words))
         by_first_stem = self._by_first_stem
-        for index, first in enumerate(word_stems):
-            bucket = by_first_stem.get(first)
-            if not bucket:
-                continue
+        # Most words start no phrase: find the few that do in one comprehension.
+        starts = [index for index, first in enumerate(word_stems) if first in by_first_stem]
+        for index in starts:
+            bucket = by_first_stem[word_stems[index]]
             denied: bool | None = None  # a negation denies every phrase starting here
             for pattern in bucket:
                 size = len(pattern.stems)
