@@ -22,7 +22,7 @@ from .files import write_atomically
 from .filing import Filing, file_items
 from .learning import EditorModel, Example
 from .mime import compose_message, message_body
-from .render import language_name, render_edition
+from .render import alternates, render_edition
 from .select import localise, plan_edition
 from .shelf import Shelf
 from .types import (
@@ -253,11 +253,8 @@ class Editions:
         if not base:
             return ()
         page = "index.html" if web else ""  # a file opened from disk names its page
-        return tuple(
-            Alternate(other, language_name(other), f"{base}{other}/{slug}/{page}")
-            for other in self.context.config.languages
-            if other != lang
-        )
+        others = [other for other in self.context.config.languages if other != lang]
+        return alternates(others, base, f"{slug}/{page}")
 
     def _edition_text(self, lang: str = "") -> EditionText:
         """The words of the `lang` edition (default: the default language's):

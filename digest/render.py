@@ -326,6 +326,14 @@ def render_index(
     return _render(env, "index.html", context)
 
 
+def alternates(languages: Sequence[str], base: str, page: str = "") -> tuple[Alternate, ...]:
+    """Links to the same page in other languages: `base`, the language's
+    folder, then `page` ("../../fr/<slug>/index.html", "https://…/km/")."""
+    return tuple(
+        Alternate(lang, language_name(lang), f"{base}{lang}/{page}") for lang in languages
+    )
+
+
 @functools.cache
 def language_name(lang: str) -> str:
     """A language's name in itself, as a reader looks for it: "Français", "ខ្មែរ"."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from .archive import atom_feed
 from .context import Context
 from .files import write_atomically
-from .render import language_name, render_index
+from .render import alternates, render_index
 from .types import Alternate, EditionRecord
 
 
@@ -39,16 +39,12 @@ class Shelf:
             records = self.context.store.editions("" if lang == default else lang)
             others = [other for other in languages if other != lang]
             url = f"{archive_url}{lang}/" if archive_url else ""
-            pages = self._alternates_at(others, archive_url or "../")
+            pages = alternates(others, archive_url or "../")
             self._write_archive(output / lang, lang, records, url, pages)
             if lang == default:  # the archive's front page: the default language's
                 moved = [replace(r, folder=f"{lang}/{r.folder}") for r in records]
-                pages = self._alternates_at(others, archive_url)
+                pages = alternates(others, archive_url)
                 self._write_archive(output, lang, moved, archive_url, pages)
-
-    @staticmethod
-    def _alternates_at(languages: Sequence[str], base: str) -> tuple[Alternate, ...]:
-        return tuple(Alternate(lang, language_name(lang), f"{base}{lang}/") for lang in languages)
 
     def _write_archive(
         self,
