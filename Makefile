@@ -99,9 +99,12 @@ bench-stories: $(VENV)/.installed-test
 # After changing the words of a template: extract them into digest/locale/digest.pot
 # and merge them into each language's catalogue (then translate the new entries;
 # a test fails while any is missing).
+# Extracts the templates' words into digest/locale/digest.pot. The catalogues
+# are merged by hand: they also hold the topic labels and "Top story", which
+# come from the taxonomy and [theme], and `pybabel update` would drop them as
+# obsolete (a test fails while a catalogue lacks a message the templates use).
 messages: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F babel.cfg -o digest/locale/digest.pot --no-location --omit-header --project press-digest .
-	$(BIN)/pybabel update -i digest/locale/digest.pot -d digest/locale -D digest --no-location --omit-header
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

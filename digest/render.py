@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     import jinja2
 
 TEXT_WIDTH = 78
+# Where a line may break between words: any space but the no-break space.
+_BREAKABLE_SPACE = re.compile(r"[ \t\r\f\v]+")
 ENGLISH_MESSAGES = Messages()
 
 
@@ -155,7 +157,9 @@ def wrap_text(text: str, width: int = TEXT_WIDTH, indent: str = "", first: str =
     lines: list[str] = []
     prefix = first
     for paragraph in str(text).split("\n"):
-        words = paragraph.split()
+        # Split on spaces only: a no-break space (French puts one before ":")
+        # holds its words together, as it does in the HTML part.
+        words = [word for word in _BREAKABLE_SPACE.split(paragraph) if word]
         if not words:
             continue
         if is_khmer(paragraph):

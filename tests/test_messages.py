@@ -140,3 +140,10 @@ def test_dates_are_written_as_babel_writes_them(lang: str) -> None:
     for month in range(1, 13):
         moment = datetime(2026, month, 9, 12, tzinfo=ZONE)
         assert write(moment) == format_date(moment.date(), "d MMMM y", locale=lang)
+
+
+def test_french_puts_a_no_break_space_before_a_colon_and_lines_keep_it() -> None:
+    html, text = render_in("fr", big_edition(40))
+    assert "\u00a0: " in text and "\u00a0: " in html
+    lines = text.splitlines()
+    assert not [line for line in lines if line.lstrip().startswith(":")], "a colon alone"
