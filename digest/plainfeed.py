@@ -202,21 +202,23 @@ class _Reader:
         if "pubdate" in element:
             published = self.text(element["pubdate"])
             entry["published_parsed"] = parse_date(published, RFC822, rfc822_parts)
-        updates = [element[name] for name in ("updated", "dc_date") if name in element]
-        if len(updates) > 1:
-            raise NotPlain("an item has both atom:updated and dc:date")
-        if updates:
-            updated = self.text(updates[0])
+        updated = self.either(element, "updated", "dc_date")
+        if updated is not None:
             entry["updated_parsed"] = parse_date(updated, RFC3339, rfc3339_parts)
-        authors = [element[name] for name in ("author", "dc_creator") if name in element]
-        if len(authors) > 1:
-            raise NotPlain("an item has both author and dc:creator")
-        if authors:
-            author = self.text(authors[0])
+        author = self.either(element, "author", "dc_creator")
+        if author is not None:
             if "@" in author:
                 raise NotPlain("an author with an address")  # feedparser takes it apart
             entry["author"] = author
         return entry
+
+    def either(self, element: Mapping[str, etree._Element], *names: str) -> str | None:
+        """The text of the one of `names` an item has; feedparser keeps
+        whichever comes last, so an item with two goes to feedparser."""
+        found = [element[name] for name in names if name in element]
+        if len(found) > 1:
+            raise NotPlain(f"an item has both {' and '.join(names)}")
+        return self.text(found[0]) if found else None
 
     def atom(self, root: etree._Element) -> PlainFeed:
         feed: dict[str, str] = {}

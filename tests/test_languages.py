@@ -13,10 +13,6 @@ import json
 import os
 import random
 import re
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
@@ -35,7 +31,7 @@ from .conftest import SAMPLE_OPML, run_digest, write_config
 from .editions import TEXT, THREE_LANGUAGES, big_edition, make_item
 from .smtp import Mailbox, run_smtp_server
 from .test_preview import PreviewServer
-from .test_send import send, send_config
+from .test_send import kill_send_midway, send, send_config
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -258,21 +254,7 @@ def test_killed_mid_send_each_reader_still_gets_one_in_their_language(
     smtp: tuple[Mailbox, int], config: Path
 ) -> None:
     mailbox, _ = smtp
-    config.write_text(config.read_text("utf-8").replace("rate = 0", "rate = 100"), "utf-8")
-    kill_after = random.Random(os.getpid()).randint(5, 55)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "digest", "send", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, **SECRET},
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while len(mailbox.per_recipient()) < kill_after and time.monotonic() < deadline:
-            time.sleep(0.002)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=30)
+    kill_send_midway(config, mailbox, random.Random(os.getpid()).randint(5, 55), SECRET)
     assert 0 < len(mailbox.per_recipient()) < len(READERS), "killed part way through"
     again = send(config, env=SECRET)
     assert again.returncode == 0, again.stderr

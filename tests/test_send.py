@@ -96,6 +96,27 @@ def ledger(config: Path) -> dict[str, str]:
         return {d.address: d.status for d in digest.store.deliveries(slug)}
 
 
+def kill_send_midway(
+    config: Path, mailbox: Mailbox, kill_after: int, env: dict[str, str] | None = None
+) -> None:
+    """`digest send` at 100 messages a second, killed with SIGKILL once
+    `kill_after` recipients have had a message."""
+    config.write_text(config.read_text("utf-8").replace("rate = 0", "rate = 100"), "utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "digest", "send", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(mailbox.per_recipient()) < kill_after and time.monotonic() < deadline:
+            time.sleep(0.002)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(timeout=30)
+
+
 def exactly_once(mailbox: Mailbox, addresses: list[str] = RECIPIENTS) -> None:
     got = mailbox.digests_per_recipient()
     assert {a: got[a] for a in addresses} == dict.fromkeys(addresses, 1)
@@ -185,21 +206,7 @@ def test_killed_mid_send_and_run_again_each_recipient_still_gets_it_once(
     smtp: tuple[Mailbox, int], config: Path
 ) -> None:
     mailbox, _ = smtp
-    text = config.read_text("utf-8").replace("rate = 0", "rate = 100")
-    config.write_text(text, "utf-8")
-    kill_after = random.Random(os.getpid()).randint(5, 90)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "digest", "send", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while len(mailbox.per_recipient()) < kill_after and time.monotonic() < deadline:
-            time.sleep(0.002)
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=30)
+    kill_send_midway(config, mailbox, random.Random(os.getpid()).randint(5, 90))
     assert 0 < sum(mailbox.per_recipient().values()) < 100, "killed part way through"
     again = send(config)
     assert again.returncode == 0, again.stderr
