@@ -25,7 +25,7 @@ from .sources import parse_opml
 from .store import Store
 from .taxonomy import parse_taxonomy
 from .theme import THEME_COLOURS
-from .types import FeedSource, Logo, MailingList, Sender, Taxonomy, Theme, Watchlist
+from .types import EditionText, FeedSource, Logo, MailingList, Sender, Taxonomy, Theme, Watchlist
 from .watch import parse_watchlist
 
 Clock = Callable[[], datetime]
@@ -180,6 +180,34 @@ class Context:
                 key,
                 f"unknown topic {unknown[0]!r} (the taxonomy has: {', '.join(sorted(known))})",
             )
+
+    def configured_words(self, lang: str) -> EditionText:
+        """The `lang` edition's words as the config gives them: its [editions]
+        table, then, for the default language only, [digest]'s."""
+        settings = self.config.digest
+        own = self.config.editions.settings(lang)
+        default = lang == settings.language
+
+        def word(name: str) -> str:
+            mine: str = getattr(own, name)
+            return mine if mine or not default else getattr(settings, name)
+
+        return EditionText(
+            title=word("title"),
+            organisation=own.organisation or settings.organisation,
+            greeting=word("greeting"),
+            intro=word("intro"),
+            closing=word("closing"),
+            signature=word("signature"),
+            lang=lang,
+            direction="rtl" if default and settings.direction == "rtl" else "ltr",
+            subject=own.subject,
+        )
+
+    def text_edit_key(self, field: str, lang: str) -> str:
+        """Where the editor's `field` for `lang` is kept: "intro" for the
+        default language, "intro@fr" for another."""
+        return field if lang == self.config.digest.language else f"{field}@{lang}"
 
     def theme_for(self, lang: str) -> Theme:
         """The theme of the `lang` edition: the lead's heading is that language's."""

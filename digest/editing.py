@@ -85,16 +85,13 @@ class Edits:
         languages = self.context.config.languages
         if lang not in languages:
             raise DigestError(f"no {lang!r} edition (the config writes: {', '.join(languages)})")
-        own = self.context.config.editions.settings(lang)
-        default = {"intro": own.intro, "closing": own.closing, "subject": own.subject}
-        if lang == default_lang:
-            default["intro"] = default["intro"] or self.context.config.digest.intro
-            default["closing"] = default["closing"] or self.context.config.digest.closing
+        configured = getattr(self.context.configured_words(lang), field, None)
         value = value.strip()
-        key = field if lang == default_lang else f"{field}@{lang}"
         # The config's own words are no edit: saving the form unchanged stores nothing.
         changed = self.context.store.edit_text(
-            key, None if value in ("", default.get(field)) else value, self.context.now()
+            self.context.text_edit_key(field, lang),
+            None if value in ("", configured) else value,
+            self.context.now(),
         )
         if changed:
             self.context.store.withdraw_approval(self.context.now())

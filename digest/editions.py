@@ -258,29 +258,18 @@ class Editions:
 
     def _edition_text(self, lang: str = "") -> EditionText:
         """The words of the `lang` edition (default: the default language's):
-        its [editions] table, then for the default language [digest]'s, with
-        the editor's subject, intro and closing where they wrote them."""
-        settings = self.context.config.digest
-        lang = lang or settings.language
-        own = self.context.config.editions.settings(lang)
-        default = lang == settings.language
+        the config's, with the editor's subject, intro and closing where they
+        wrote them."""
+        lang = lang or self.context.config.digest.language
+        words = self.context.configured_words(lang)
         edited = self.context.store.text_edits()
-        suffix = "" if default else f"@{lang}"
 
-        def word(name: str) -> str:
-            mine: str = getattr(own, name)
-            return mine if mine or not default else getattr(settings, name)
+        def edit(field: str) -> str:
+            configured: str = getattr(words, field)
+            return edited.get(self.context.text_edit_key(field, lang), configured)
 
-        return EditionText(
-            title=word("title"),
-            organisation=own.organisation or settings.organisation,
-            greeting=word("greeting"),
-            intro=edited.get("intro" + suffix, word("intro")),
-            closing=edited.get("closing" + suffix, word("closing")),
-            signature=word("signature"),
-            lang=lang,
-            direction="rtl" if default and settings.direction == "rtl" else "ltr",
-            subject=edited.get("subject" + suffix, own.subject),
+        return replace(
+            words, intro=edit("intro"), closing=edit("closing"), subject=edit("subject")
         )
 
     def approval(self) -> FrozenEdition | None:
