@@ -31,6 +31,9 @@ _NEGATIONS = frozenset(
     """.split()
 )
 NEGATION_WINDOW = 2
+# Distinct words remembered with their stems: news in three languages holds
+# a few tens of thousands; past this the memory starts again.
+_SURFACE_CACHE_SIZE = 200_000
 # Khmer negation ("not", "not yet", "without") in the characters just before a phrase.
 _KHMER_NEGATIONS = ("មិន", "គ្មាន", "ពុំ", "អត់")
 KHMER_NEGATION_WINDOW = 12
@@ -47,6 +50,18 @@ class _Pattern:
     phrase: Phrase
     stems: tuple[str, ...]  # empty for Khmer phrases, matched as substrings
     needle: str
+    rank: int = 0  # order of entry: matches at one word keep the vocabulary's order
+
+
+class _Node:
+    """A word of the phrases trie: the phrases that end on it, and the words
+    that may follow it."""
+
+    __slots__ = ("children", "ending")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.ending: list[_Pattern] = []
 
 
 class Match(NamedTuple):
@@ -72,7 +87,14 @@ class PhraseIndex:
     ) -> None:
         self._segmenter = segmenter
         self._mask = mask
-        self._by_first_stem: dict[str, list[_Pattern]] = {}
+        # The phrases as a trie of stems, so a text is read once whatever the
+        # number of phrases: a word is looked up once, and only the words
+        # after one that starts a phrase are looked at again.
+        self._roots: dict[str, _Node] = {}
+        self._entered = 0
+        # Every word seen, with its stem; and the words seen that start a phrase.
+        self._stem_of: dict[str, str] = {}
+        self._starters: dict[str, _Node] = {}
         # Khmer needles by their first two letters: a text is searched only
         # for the needles whose opening it holds.
         self._by_opening: dict[str, list[_Pattern]] = {}
@@ -82,7 +104,7 @@ class PhraseIndex:
                 pattern = _Pattern(tag, phrase, (), self.khmer_needle(needle))
                 self._by_opening.setdefault(pattern.needle[:2], []).append(pattern)
             elif words := stems(needle):
-                self._add(_Pattern(tag, phrase, words, needle))
+                self._add(tag, phrase, words, needle)
 
     def khmer_needle(self, text: str) -> str:
         """Khmer text as matched: spaces removed, or whole words between breaks."""
@@ -92,44 +114,73 @@ class PhraseIndex:
         words = self._segmenter(squeezed)
         return _WORD_BREAK + _WORD_BREAK.join(words) + _WORD_BREAK
 
-    def _add(self, pattern: _Pattern) -> None:
+    def _add(self, tag: str, phrase: Phrase, words: tuple[str, ...], needle: str) -> None:
         """Index a word pattern; of two spellings with one stem, the heavier wins.
 
         "election" and "elections" stem alike, and must not count twice.
         """
-        bucket = self._by_first_stem.setdefault(pattern.stems[0], [])
-        for index, other in enumerate(bucket):
-            if other.tag == pattern.tag and other.stems == pattern.stems:
-                if abs(pattern.phrase.weight) > abs(other.phrase.weight):
-                    bucket[index] = pattern
+        node = self._roots.setdefault(words[0], _Node())
+        for word in words[1:]:
+            node = node.children.setdefault(word, _Node())
+        for index, other in enumerate(node.ending):
+            if other.tag == tag:
+                if abs(phrase.weight) > abs(other.phrase.weight):
+                    node.ending[index] = _Pattern(tag, phrase, words, needle, other.rank)
                 return
-        bucket.append(pattern)
+        self._entered += 1
+        node.ending.append(_Pattern(tag, phrase, words, needle, self._entered))
 
     def find(self, text: str) -> list[Match]:
         """Every phrase in `text` (already normalised) that counts."""
-        found: list[Match] = []
         words = WORD.findall(text)
-        word_stems = list(map(stem, words))
-        by_first_stem = self._by_first_stem
+        starters = self._learn(words)
         # Most words start no phrase: find the few that do in one comprehension.
-        starts = [index for index, first in enumerate(word_stems) if first in by_first_stem]
-        for index in starts:
-            bucket = by_first_stem[word_stems[index]]
-            denied: bool | None = None  # a negation denies every phrase starting here
-            for pattern in bucket:
-                size = len(pattern.stems)
-                if size > 1 and tuple(word_stems[index : index + size]) != pattern.stems:
-                    continue
-                if denied is None:
-                    denied = _negated(words, index)
-                if denied:
-                    break
-                found.append(Match(pattern.tag, pattern.phrase, index, index + size))
+        starts = [index for index, word in enumerate(words) if word in starters]
+        found = self._word_matches(words, starts, starters) if starts else []
         if self._by_opening and is_khmer(text):
-            found += self._khmer_matches(text, offset=len(word_stems) + 1)
+            found += self._khmer_matches(text, offset=len(words) + 1)
         if len(found) < 2:
             return found
         return self._counted(found)
+
+    def _learn(self, words: list[str]) -> dict[str, _Node]:
+        """Stem the words never seen before, and return the surface forms
+        that start a phrase. Most words of the news recur, so each is stemmed
+        once, not once per text; past its bound the cache starts again (new
+        dictionaries: a search under way keeps the ones it holds)."""
+        if len(self._stem_of) > _SURFACE_CACHE_SIZE:
+            self._stem_of, self._starters = {}, {}
+        stem_of, starters = self._stem_of, self._starters
+        for word in set(words).difference(stem_of):
+            stem_of[word] = word_stem = stem(word)
+            if root := self._roots.get(word_stem):
+                starters[word] = root
+        return starters
+
+    def _word_matches(
+        self, words: list[str], starts: list[int], starters: dict[str, _Node]
+    ) -> list[Match]:
+        found: list[Match] = []
+        stem_of = self._stem_of
+        may_deny = not _NEGATIONS.isdisjoint(words)
+        for index in starts:
+            node: _Node | None = starters[words[index]]
+            matched: list[_Pattern] = []
+            after = index
+            while node is not None:
+                matched += node.ending
+                after += 1
+                if not node.children or after == len(words):
+                    break
+                node = node.children.get(stem_of[words[after]])
+            if not matched or (may_deny and _negated(words, index)):
+                continue  # a negation denies every phrase starting here
+            if len(matched) > 1:
+                matched.sort(key=_rank)
+            found += [
+                _new_match(Match, (p.tag, p.phrase, index, index + len(p.stems))) for p in matched
+            ]
+        return found
 
     def _khmer_matches(self, text: str, offset: int) -> list[Match]:
         """Khmer needles in `text`; positions sit past the words' (`offset`)."""
@@ -148,27 +199,55 @@ class PhraseIndex:
     def _counted(self, found: list[Match]) -> list[Match]:
         """The matches that count: not inside a word used in another sense,
         nor inside a longer phrase of their own tag (whose weight already
-        says it). Compared within a tag only, so the cost stays near linear."""
-        masks = [match for match in found if match.tag == self._mask]
-        by_tag: dict[str, list[Match]] = {}
+        says it). Only a match of two words or more can hold another of its
+        tag, so few pairs are ever compared."""
+        mask = self._mask
+        masks: list[Match] = []
+        holders: dict[str, list[Match]] = {}
         for match in found:
-            by_tag.setdefault(match.tag, []).append(match)
+            if match.tag == mask:
+                masks.append(match)
+            if match.end - match.start > 1:
+                holders.setdefault(match.tag, []).append(match)
+        if not holders and not masks:
+            return found
         kept = []
         for match in found:
-            if masks and match.tag != self._mask and any(_within(match, m) for m in masks):
+            if masks and match.tag != mask and _inside_any(match, masks):
                 continue
-            same = by_tag[match.tag]
-            if len(same) > 1 and any(
-                _within(match, other) and other.end - other.start > match.end - match.start
-                for other in same
-            ):
+            around = holders.get(match.tag)
+            if around is not None and _inside_longer(match, around):
                 continue
             kept.append(match)
         return kept
 
 
-def _within(inner: Match, outer: Match) -> bool:
-    return outer.start <= inner.start and inner.end <= outer.end
+def _rank(pattern: _Pattern) -> int:
+    return pattern.rank
+
+
+# A named tuple's own constructor is a Python function; the tuple's is not,
+# and matching makes a few matches per sentence.
+_new_match = tuple.__new__
+
+
+def _inside_any(inner: Match, outers: list[Match]) -> bool:
+    for outer in outers:
+        if outer.start <= inner.start and inner.end <= outer.end:
+            return True
+    return False
+
+
+def _inside_longer(inner: Match, outers: list[Match]) -> bool:
+    size = inner.end - inner.start
+    for outer in outers:
+        if (
+            outer.start <= inner.start
+            and inner.end <= outer.end
+            and outer.end - outer.start > size
+        ):
+            return True
+    return False
 
 
 def _negated(words: Sequence[str], index: int) -> bool:
