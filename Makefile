@@ -39,18 +39,24 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy --strict digest
 
 # The browser tests need Debian's chromium (driven by Playwright, which
-# downloads no browser of its own) and a Khmer font. Installed only when
-# missing; without root, the tests that need them skip and say why.
-SYSTEM_PACKAGES := chromium fonts-khmeros
+# downloads no browser of its own) and a Khmer font; the PostgreSQL tests need
+# Debian's server binaries (initdb, pg_ctl: the tests start a throwaway server
+# of their own, so Debian is told to create no cluster and start no service).
+# Installed only when missing; without root, the tests that need them skip and
+# say why.
+SYSTEM_PACKAGES := chromium fonts-khmeros postgresql
 
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing Debian packages for the browser tests:" $$missing; \
+	  echo "Installing Debian packages for the browser and database tests:" $$missing; \
+	  mkdir -p /etc/postgresql-common; \
+	  [ -e /etc/postgresql-common/createcluster.conf ] || \
+	    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else \
-	  echo "Missing Debian packages:" $$missing "(browser tests will skip; install them as root)"; \
+	  echo "Missing Debian packages:" $$missing "(browser and PostgreSQL tests will skip; install them as root)"; \
 	fi
 
 test: lint system-packages

@@ -9,6 +9,7 @@ import re
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 Check = Callable[[Any], str | None]
 
@@ -114,6 +115,27 @@ def list_id(value: Any) -> str | None:
     if value == "" or re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z0-9-]+", value):
         return None
     return f"{value!r} must look like digest.example.org (letters, digits, dots)"
+
+
+def postgres_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
+        return "must be a PostgreSQL URL such as postgresql://digest@db.example.org:5432/digest"
+    return None
+
+
+def database_url(value: Any) -> str | None:
+    """A PostgreSQL URL, with no password in it: the config is no place for one."""
+    if value == "":
+        return None
+    if problem := postgres_url(value):
+        return problem
+    if urlsplit(value).password is not None:
+        return (
+            "must not hold the password: put it in $PGPASSWORD or ~/.pgpass, "
+            "or the whole URL in $DIGEST_DATABASE_URL"
+        )
+    return None
 
 
 def env_name(value: Any) -> str | None:

@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import checks
 from .errors import ConfigError
 from .settings import (
     EDITION_WORDS,
+    DatabaseSettings,
     DigestSettings,
     EditionSettings,
     EditionsSettings,
@@ -37,6 +39,7 @@ from .settings import (
 from .tomlfile import KeyLocator, load_toml
 
 ENV_VAR = "DIGEST_CONFIG"
+DATABASE_ENV_VAR = "DIGEST_DATABASE_URL"
 DEFAULT_NAMES = ("digest.toml", "digest.example.toml")
 
 
@@ -55,6 +58,7 @@ class Config:
     theme: ThemeSettings = field(default_factory=ThemeSettings)
     list: ListSettings = field(default_factory=ListSettings)
     editions: EditionsSettings = field(default_factory=EditionsSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -72,6 +76,7 @@ SECTIONS: dict[str, type[Any]] = {
     "fetch": FetchSettings,
     "theme": ThemeSettings,
     "list": ListSettings,
+    "database": DatabaseSettings,
 }
 
 
@@ -104,6 +109,17 @@ def find_config_path(
         f"no config file: pass --config FILE, set ${ENV_VAR}, "
         f"or create {' or '.join(DEFAULT_NAMES)} here",
     )
+
+
+def database_target(config: Config, environ: Mapping[str, str]) -> str | Path:
+    """Where the store lives: $DIGEST_DATABASE_URL, else [database] url (both
+    PostgreSQL), else the SQLite file of [paths] database."""
+    from_environment = environ.get(DATABASE_ENV_VAR, "")
+    if from_environment:
+        if problem := checks.postgres_url(from_environment):
+            raise ConfigError(f"${DATABASE_ENV_VAR}", problem)
+        return from_environment
+    return config.database.url or config.paths.database
 
 
 def load_config(path: str | Path) -> Config:

@@ -18,6 +18,7 @@ replaces; every service reads them through the façade.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .config import Config
+from .config import Config, database_target
 from .context import Context
 from .editing import Edits
 from .editions import Editions
@@ -246,4 +247,4 @@ class Digest:
 
 def open_digest(config: Config) -> Digest:
     """Open the store the config names and return the façade (a context manager)."""
-    return Digest(config, open_store(config.paths.database))
+    return Digest(config, open_store(database_target(config, os.environ)))

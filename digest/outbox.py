@@ -8,13 +8,10 @@ send.py, each message in postman.py, the schedule's arithmetic in schedule.py.
 
 from __future__ import annotations
 
-import fcntl
 import shutil
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from .context import Context
 from .copies import Copies
@@ -87,7 +84,7 @@ class Outbox:
         the messages to files and connects nowhere; `test_to` mails one copy
         and leaves the ledger alone. Only one send runs at a time.
         """
-        with self._send_lock() as locked:
+        with self.context.store.exclusive("send") as locked:
             if not locked:
                 return SendReport("busy", message="another `digest send` is running; leaving it")
             self.postman.secret_variable()  # a missing secret stops the run before any message
@@ -266,18 +263,3 @@ class Outbox:
                 return
             if attempt < settings.retries:
                 self._sleep(settings.backoff * 2**attempt)
-
-    @contextmanager
-    def _send_lock(self) -> Iterator[bool]:
-        """An exclusive lock beside the database: overlapping cron runs take turns."""
-        path = Path(f"{self.context.config.paths.database}.send-lock")
-        with open(path, "a+b") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)

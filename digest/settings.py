@@ -119,6 +119,18 @@ class EditionsSettings:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    """[database]: PostgreSQL, shared by several workers, instead of [paths] database."""
+
+    url: str = setting(
+        "",
+        help="postgresql://user@host:port/db (no password: $PGPASSWORD or ~/.pgpass); "
+        "$DIGEST_DATABASE_URL overrides it",
+        check=checks.database_url,
+    )
+
+
+@dataclass(frozen=True)
 class SenderSettings:
     """[sender]: the From of the email."""
 
@@ -131,7 +143,7 @@ class PathSettings:
     """[paths]: files, relative to the config file's folder."""
 
     feeds: Path = setting(help="Feed list (OPML)")
-    database: Path = setting(help="SQLite database file")
+    database: Path = setting(help="SQLite database file (unless [database] url is set)")
     output: Path = setting(help="Folder the editions are written to")
     templates: Path | None = setting(None, help="Your templates; override bundled ones by name")
     taxonomy: Path | None = setting(None, help="Your topic taxonomy instead of the bundled one")

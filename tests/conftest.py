@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from .postgres import Cluster, start_cluster
 from .smtp import certificates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -266,3 +267,23 @@ def browser() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL server for the whole run, started on first use."""
+    yield from start_cluster()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: Cluster) -> str:
+    """An empty database of its own on the test server."""
+    return postgres_cluster.create_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a store lives, once per backend: a SQLite file, or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return tmp_path / "digest.sqlite3"
+    return str(request.getfixturevalue("postgres_url"))

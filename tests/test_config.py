@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.config import SECTIONS, find_config_path, load_config
+from digest.config import SECTIONS, database_target, find_config_path, load_config
 from digest.errors import ConfigError
 from digest.settings import EditionSettings
 
@@ -154,6 +154,12 @@ def test_config_is_frozen(tmp_path: Path) -> None:
             "must be an https:// address",
         ),
         ('\n[list]\nid = "my list"\n', "id =", "must look like digest.example.org"),
+        ('\n[database]\nurl = "mysql://db/digest"\n', "url =", "must be a PostgreSQL URL"),
+        (
+            '\n[database]\nurl = "postgresql://digest:hunter2@db/digest"\n',
+            "url =",
+            "must not hold the password",
+        ),
     ],
 )
 def test_theme_and_list_settings_are_checked(
@@ -176,3 +182,18 @@ def test_example_config_names_every_setting_of_a_language_edition() -> None:
     text = (ROOT / "digest.example.toml").read_text("utf-8")
     for spec in dataclasses.fields(EditionSettings):
         assert f"{spec.name} =" in text, f"editions.<lang>.{spec.name} is not documented"
+
+
+def test_the_database_comes_from_the_environment_then_the_config_then_the_sqlite_file(
+    tmp_path: Path,
+) -> None:
+    sqlite_only = load_config(write_config(tmp_path, SAMPLE_OPML))
+    assert database_target(sqlite_only, {}) == tmp_path / "digest.sqlite3"
+    shared = load_config(
+        write_config(tmp_path, SAMPLE_OPML, '\n[database]\nurl = "postgresql://d@db/digest"\n')
+    )
+    assert database_target(shared, {}) == "postgresql://d@db/digest"
+    secret = "postgresql://d:s3cret@db2/digest"
+    assert database_target(shared, {"DIGEST_DATABASE_URL": secret}) == secret
+    with pytest.raises(ConfigError, match=r"\$DIGEST_DATABASE_URL.*must be a PostgreSQL URL"):
+        database_target(shared, {"DIGEST_DATABASE_URL": "digest.sqlite3"})

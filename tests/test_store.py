@@ -1,4 +1,5 @@
-"""SQLite storage: migrations, identity of items, and refusing foreign files."""
+"""Storage on both backends: migrations, identity of items, refusing foreign
+databases. Tests taking `database_target` run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from digest.errors import StoreError
@@ -27,8 +29,8 @@ def upsert(store: Store, source: FeedSource, *items: ParsedItem):  # type: ignor
 
 
 @pytest.fixture
-def fresh_store(tmp_path: Path):  # type: ignore[no-untyped-def]
-    with open_store(tmp_path / "digest.sqlite3") as store:
+def fresh_store(database_target: str | Path):  # type: ignore[no-untyped-def]
+    with open_store(database_target) as store:
         store.sync_sources([FEED_A, FEED_B])
         yield store
 
@@ -121,7 +123,7 @@ def test_a_changed_item_is_updated_in_place(fresh_store: Store) -> None:
 def test_a_failed_update_leaves_nothing_half_written(fresh_store: Store) -> None:
     good = parsed("g1", "https://a.example/1")
     bad = ParsedItem(guid="g2", url="https://a.example/2", title=None, summary="")  # type: ignore[arg-type]
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         upsert(fresh_store, FEED_A, good, bad)
     assert fresh_store.count_items() == 0
 

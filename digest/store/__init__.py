@@ -1,30 +1,52 @@
-"""SQLite storage: sources, items, editions, recipients and the delivery
-ledger, behind one `Store` object.
+"""Storage: sources, items, editions, recipients and the delivery ledger,
+behind one `Store` object, in SQLite (the default, one file) or PostgreSQL
+(shared by several workers and editors).
 
-The only package that imports sqlite3, so that another backend (PostgreSQL
-for newsrooms with many editors) can take its place behind the same methods.
-One file per table family; `_schema` holds the numbered migrations. Every
-multi-row change runs in one transaction.
+The only package that imports sqlite3 or psycopg. The tables write their SQL
+once for both (`_connection.py` runs it on either); one file per table
+family; `_schema` holds the numbered migrations, `_sqlite` and `_postgres`
+how each database keeps count of them. Every multi-row change runs in one
+transaction.
 """
 
 from __future__ import annotations
 
-import sqlite3
+from contextlib import AbstractContextManager
 from pathlib import Path
 
-from ..errors import StoreError
 from ._deliveries import OWED, DeliveryTable
 from ._editions import EditionTable
 from ._edits import EditTable
 from ._items import ItemTable, UpsertCounts
+from ._postgres import display_url, is_postgres_url, open_postgres
 from ._recipients import RecipientTable
-from ._schema import APPLICATION_ID, MIGRATIONS, prepare
+from ._schema import APPLICATION_ID, MIGRATIONS
+from ._sqlite import open_sqlite
 
-__all__ = ["APPLICATION_ID", "MIGRATIONS", "OWED", "Store", "UpsertCounts", "open_store"]
+__all__ = [
+    "APPLICATION_ID",
+    "MIGRATIONS",
+    "OWED",
+    "Store",
+    "UpsertCounts",
+    "display_url",
+    "is_postgres_url",
+    "open_store",
+]
 
 
 class Store(ItemTable, EditionTable, RecipientTable, DeliveryTable, EditTable):
     """A press-digest database. Open with `open_store(path)`; close when done."""
+
+    @property
+    def backend(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self._db.kind
+
+    def exclusive(self, name: str) -> AbstractContextManager[bool]:
+        """Whether this process now holds the database's lock called `name`
+        (`digest send` takes "send"): overlapping runs take turns."""
+        return self._db.exclusive(name)
 
     def close(self) -> None:
         self._db.close()
@@ -36,21 +58,9 @@ class Store(ItemTable, EditionTable, RecipientTable, DeliveryTable, EditTable):
         self.close()
 
 
-def open_store(path: str | Path) -> Store:
-    """Open (creating if needed) and migrate the database at `path`."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # check_same_thread off: `update` writes from a thread of its own while
-        # the event loop waits, never at the same time as another thread.
-        connection = sqlite3.connect(
-            path, isolation_level=None, timeout=30, check_same_thread=False
-        )
-    except (OSError, sqlite3.Error) as exc:
-        raise StoreError(str(path), f"cannot open database: {exc}") from exc
-    try:
-        prepare(connection, str(path))
-    except BaseException:
-        connection.close()
-        raise
-    return Store(connection, str(path))
+def open_store(target: str | Path) -> Store:
+    """Open (creating if needed) and migrate the database at `target`: a
+    `postgresql://` URL, or the path of a SQLite file."""
+    if isinstance(target, str) and is_postgres_url(target):
+        return Store(open_postgres(target))
+    return Store(open_sqlite(Path(target)))

@@ -1,28 +1,29 @@
-"""What every table family shares: the connection, transactions, time format."""
+"""What every table family shares: the database, transactions, time format."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from ._connection import Database
+
 
 class StoreBase:
-    def __init__(self, connection: sqlite3.Connection, path: str) -> None:
-        self._db = connection
-        self.path = path
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self.path = database.where
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error: all or nothing."""
-        self._db.execute("BEGIN IMMEDIATE")
+    def transaction(self) -> Iterator[Database]:
+        """BEGIN … COMMIT, or ROLLBACK on any error: all or nothing."""
+        self._db.begin()
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.rollback()
             raise
-        self._db.execute("COMMIT")
+        self._db.commit()
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -42,11 +42,12 @@ class DeliveryTable(StoreBase):
                 ),
             )  # fmt: skip
             db.executemany(
-                "INSERT INTO frozen_translations (slug, lang, subject, preheader, html, text) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO frozen_translations "
+                "(slug, lang, subject, preheader, html, text, position) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (slug, lang, version.subject, version.preheader, version.html, version.text)
-                    for lang, version in frozen.translations
+                    (slug, lang, version.subject, version.preheader, version.html, version.text, n)
+                    for n, (lang, version) in enumerate(frozen.translations, 1)
                 ],
             )
 
@@ -71,7 +72,7 @@ class DeliveryTable(StoreBase):
         rendered = RenderedEdition(subject, preheader, html, text, logo=logo)
         rows = self._db.execute(
             "SELECT lang, subject, preheader, html, text FROM frozen_translations "
-            "WHERE slug = ? ORDER BY rowid",
+            "WHERE slug = ? ORDER BY position",
             (slug,),
         )
         translations = tuple(
@@ -102,9 +103,8 @@ class DeliveryTable(StoreBase):
         stay as they are, language included: a resumed send keeps to it."""
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO deliveries "
-                "(slug, address, status, message_id, lang, updated_at) "
-                "VALUES (?, ?, 'pending', ?, ?, ?)",
+                "INSERT INTO deliveries (slug, address, status, message_id, lang, updated_at) "
+                "VALUES (?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING",
                 [
                     (slug, address, message_id, lang, iso(now))
                     for address, message_id, lang in owed
@@ -152,8 +152,9 @@ class DeliveryTable(StoreBase):
     def decide_slot(self, slot: datetime, outcome: str, slug: str | None, now: datetime) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO schedule_slots (slot, outcome, slug, decided_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO schedule_slots (slot, outcome, slug, decided_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (slot) DO UPDATE SET outcome = excluded.outcome, "
+                "slug = excluded.slug, decided_at = excluded.decided_at",
                 (iso(slot), outcome, slug, iso(now)),
             )
 

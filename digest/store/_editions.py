@@ -33,10 +33,10 @@ class EditionTable(StoreBase):
             db.execute("DELETE FROM editions WHERE slug = ?", (slug,))
             cursor = db.execute(
                 "INSERT INTO editions (slug, title, subject, preheader, created_at, folder) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (slug, title, subject, preheader, iso(created), folder),
             )
-            edition_id = int(cursor.lastrowid or 0)
+            edition_id = int(cursor.fetchone()[0])
             db.executemany(
                 "INSERT INTO edition_items (edition_id, item_id, position, topic) "
                 "VALUES (?, ?, ?, ?)",
@@ -46,9 +46,8 @@ class EditionTable(StoreBase):
                 ],
             )
             db.executemany(
-                "INSERT OR IGNORE INTO edition_items "
-                "(edition_id, item_id, position, topic, also_of) "
-                "VALUES (?, ?, -1, '', ?)",
+                "INSERT INTO edition_items (edition_id, item_id, position, topic, also_of) "
+                "VALUES (?, ?, -1, '', ?) ON CONFLICT DO NOTHING",
                 [(edition_id, item_id, lead_id) for item_id, lead_id in also],
             )
             db.executemany(

@@ -38,7 +38,9 @@ class EditTable(StoreBase):
         if field not in ITEM_FIELDS:
             raise ValueError(f"unknown item field {field!r}")
         with self.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO item_edits (item_id) VALUES (?)", (item_id,))
+            db.execute(
+                "INSERT INTO item_edits (item_id) VALUES (?) ON CONFLICT DO NOTHING", (item_id,)
+            )
             if field == "lead" and value:
                 # One lead at a time: pinning one unpins the other.
                 for (other,) in db.execute(
@@ -49,9 +51,12 @@ class EditTable(StoreBase):
             old = db.execute(
                 f"SELECT {field} FROM item_edits WHERE item_id = ?", (item_id,)
             ).fetchone()[0]
-            if old == value:
+            # Flags are integers in both databases (PostgreSQL takes no
+            # boolean into an integer column); the log still says what was asked.
+            stored = int(value) if isinstance(value, bool) else value
+            if old == stored:
                 return False
-            db.execute(f"UPDATE item_edits SET {field} = ? WHERE item_id = ?", (value, item_id))
+            db.execute(f"UPDATE item_edits SET {field} = ? WHERE item_id = ?", (stored, item_id))
             self._log(db, now, f"item {item_id}", field, old, value)
             return True
 
@@ -72,7 +77,8 @@ class EditTable(StoreBase):
                 db.execute("DELETE FROM text_edits WHERE field = ?", (field,))
             else:
                 db.execute(
-                    "INSERT OR REPLACE INTO text_edits (field, value) VALUES (?, ?)",
+                    "INSERT INTO text_edits (field, value) VALUES (?, ?) "
+                    "ON CONFLICT (field) DO UPDATE SET value = excluded.value",
                     (field, value),
                 )
             self._log(db, now, "edition", field, old, value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +9,7 @@ from typing import TypeVar
 
 from ..types import FeedSource, Item, ParsedItem, Story
 from ._base import iso, optional_time, parse_time
+from ._connection import Database
 from ._sources import SourceTable
 
 
@@ -52,7 +52,7 @@ class ItemTable(SourceTable):
     def items(self, *, since: datetime | None = None) -> list[Item]:
         """Stored items dated at or after `since` (all when None), newest first."""
         query = f"""{_SELECT_ITEMS}
-            WHERE ? IS NULL OR coalesce(published_at, first_seen_at) >= ?
+            WHERE CAST(? AS TEXT) IS NULL OR coalesce(published_at, first_seen_at) >= ?
             ORDER BY coalesce(published_at, first_seen_at) DESC, items.id DESC
         """
         bound = iso(since)
@@ -119,8 +119,9 @@ class ItemTable(SourceTable):
                 [(item_id, item_id) for item_id in scope],
             )
             db.executemany(
-                "INSERT OR REPLACE INTO story_members (item_id, lead_id, position, score) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO story_members (item_id, lead_id, position, score) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (item_id) DO UPDATE SET "
+                "lead_id = excluded.lead_id, position = excluded.position, score = excluded.score",
                 [
                     (member, story.lead, position, score)
                     for story in stories
@@ -152,7 +153,8 @@ _KNOWN_COLUMNS = (
     "id, source_id, guid, url, title, summary, author, lang, published_at, "
     "editor_added, canonical_url"
 )
-# SQLite allows 32,766 bound values; a feed of more entries is read in parts.
+# SQLite allows 32,766 bound values, PostgreSQL 65,535; a feed of more
+# entries is read in parts.
 _LOOKUP_CHUNK = 500
 
 
@@ -171,7 +173,7 @@ class _KnownItems:
 
     def __init__(
         self,
-        db: sqlite3.Connection,
+        db: Database,
         source_id: int,
         entries: Sequence[tuple[ParsedItem, str]],
     ) -> None:
@@ -223,13 +225,14 @@ def _forget(index: dict[_Key, _Row], key: _Key, row: _Row) -> None:
 
 
 def _insert_item(
-    db: sqlite3.Connection, source_id: int, parsed: ParsedItem, canonical: str, now: datetime
+    db: Database, source_id: int, parsed: ParsedItem, canonical: str, now: datetime
 ) -> int:
     cursor = db.execute(
         """
         INSERT INTO items (source_id, guid, url, canonical_url, title, summary, author,
             lang, published_at, first_seen_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        RETURNING id
         """,
         (
             source_id,
@@ -245,11 +248,11 @@ def _insert_item(
             iso(now),
         ),
     )
-    return int(cursor.lastrowid or 0)
+    return int(cursor.fetchone()[0])
 
 
 def _update_item(
-    db: sqlite3.Connection, item_id: int, fields: _Fields, canonical: str, now: datetime
+    db: Database, item_id: int, fields: _Fields, canonical: str, now: datetime
 ) -> None:
     # The GUID follows the feed (so a feed that rewrote its GUIDs matches by
     # GUID again next time). If the feed moved this item onto a link another

@@ -14,13 +14,11 @@ class RecipientTable(StoreBase):
         """Add new addresses; return how many were new. An address already
         known keeps its record, and an unsubscribed one stays unsubscribed."""
         with self.transaction() as db:
-            before = db.total_changes
-            db.executemany(
-                "INSERT OR IGNORE INTO recipients (address, name, lang, list, added_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+            return db.executemany(
+                "INSERT INTO recipients (address, name, lang, list, added_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(r.address, r.name, r.lang, r.list, iso(now)) for r in recipients],
             )
-            return db.total_changes - before
 
     def unsubscribe(self, address: str, now: datetime) -> bool:
         """Stop sending to `address` from the next message on; False if unknown."""

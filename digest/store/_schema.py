@@ -1,15 +1,13 @@
-"""The schema as numbered migrations, and opening a file safely.
+"""The schema as numbered migrations, one list for both databases.
 
-`PRAGMA user_version` counts the migrations applied; `PRAGMA application_id`
-marks the file as ours, so a foreign database is refused rather than altered,
-and a database from a newer press-digest is refused rather than damaged.
+Each migration is written in SQLite's words; `_postgres.postgres_script`
+writes it in PostgreSQL's types, and `POSTGRES_MIGRATIONS` holds the few
+that must say something else there. SQLite counts the migrations applied in
+`PRAGMA user_version` (`_sqlite.py`), PostgreSQL in a table of its own
+(`_postgres.py`); both mark the database as ours with APPLICATION_ID.
 """
 
 from __future__ import annotations
-
-import sqlite3
-
-from ..errors import StoreError
 
 APPLICATION_ID = 0x50524447  # "PRDG"
 
@@ -191,38 +189,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE sources ADD COLUMN last_parser TEXT;
     """,
+    # 9: the order of a frozen edition's languages, said rather than left to
+    # SQLite's rowid, which PostgreSQL has not
+    """
+    ALTER TABLE frozen_translations ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+    UPDATE frozen_translations SET position = rowid;
+    """,
 )
 
-
-def prepare(db: sqlite3.Connection, path: str) -> None:
-    """Check the file is ours (or empty), then bring its schema up to date."""
-    try:
-        application_id = db.execute("PRAGMA application_id").fetchone()[0]
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        has_tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(path, f"not a press-digest database ({exc})") from exc
-    if has_tables and application_id != APPLICATION_ID:
-        raise StoreError(path, "not a press-digest database; refusing to change it")
-    if version > len(MIGRATIONS):
-        raise StoreError(
-            path, f"database schema {version} is newer than this press-digest ({len(MIGRATIONS)})"
-        )
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA foreign_keys = ON")
-    for number in range(version + 1, len(MIGRATIONS) + 1):
-        _migrate(db, path, number)
-
-
-def _migrate(db: sqlite3.Connection, path: str, number: int) -> None:
-    script = MIGRATIONS[number - 1]
-    try:
-        db.executescript(
-            f"BEGIN IMMEDIATE;\n{script}\n"
-            f"PRAGMA application_id = {APPLICATION_ID};\n"
-            f"PRAGMA user_version = {number};\nCOMMIT;"
-        )
-    except sqlite3.Error as exc:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise StoreError(path, f"migration {number} failed: {exc}") from exc
+# Where PostgreSQL needs other words than the translated SQLite migration.
+POSTGRES_MIGRATIONS: dict[int, str] = {
+    # A new PostgreSQL database holds no translation yet to number.
+    9: "ALTER TABLE frozen_translations ADD COLUMN position INTEGER NOT NULL DEFAULT 0;",
+}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
 from ..types import FeedHealth, FeedSource, FeedState, UpdateStatus
 from ._base import StoreBase, iso, optional_time
+from ._connection import Database
 
 FAILED = ("failed", "gone")
 REACHED = ("ok", "not-modified")
@@ -32,15 +32,16 @@ class SourceTable(StoreBase):
                     (source.url, source.name, source.lang, source.user_agent),
                 )
 
-    def source_id(self, db: sqlite3.Connection, source: FeedSource) -> int:
+    def source_id(self, db: Database, source: FeedSource) -> int:
         row = db.execute("SELECT id FROM sources WHERE url = ?", (source.url,)).fetchone()
         if row is not None:
             return int(row[0])
         cursor = db.execute(
-            "INSERT INTO sources (url, name, lang, user_agent, listed) VALUES (?, ?, ?, ?, 0)",
+            "INSERT INTO sources (url, name, lang, user_agent, listed) VALUES (?, ?, ?, ?, 0) "
+            "RETURNING id",
             (source.url, source.name, source.lang, source.user_agent),
         )
-        return int(cursor.lastrowid or 0)
+        return int(cursor.fetchone()[0])
 
     def feed_states(self) -> dict[str, FeedState]:
         """For each stored feed (by listed URL): where to fetch it and its validators."""
@@ -92,10 +93,10 @@ class SourceTable(StoreBase):
                     consecutive_failures = CASE WHEN :status IN {FAILED}
                         THEN consecutive_failures + 1 ELSE 0 END,
                     last_ok_at = CASE WHEN :status IN {REACHED} THEN :now ELSE last_ok_at END,
-                    etag = CASE WHEN :set_validators THEN :etag ELSE etag END,
-                    last_modified = CASE WHEN :set_validators
+                    etag = CASE WHEN :set_validators = 1 THEN :etag ELSE etag END,
+                    last_modified = CASE WHEN :set_validators = 1
                         THEN :last_modified ELSE last_modified END,
-                    content_hash = CASE WHEN :set_validators
+                    content_hash = CASE WHEN :set_validators = 1
                         THEN :content_hash ELSE content_hash END,
                     fetch_url = coalesce(:moved_to, fetch_url),
                     items_seen = coalesce(:items_seen, items_seen),
@@ -110,7 +111,7 @@ class SourceTable(StoreBase):
                     "error": error,
                     "warning": warning,
                     "title": feed_title,
-                    "set_validators": validators is not None,
+                    "set_validators": int(validators is not None),
                     "etag": etag,
                     "last_modified": last_modified,
                     "content_hash": content_hash,
