@@ -342,6 +342,12 @@ class FetchSettings:
         help="Longest Retry-After honoured; a longer one fails the feed for this run",
         check=checks.not_negative,
     )
+    lease: float = setting(
+        600.0,
+        help="Seconds a run's claim on a feed holds: runs at once split the feeds, and "
+        "a killed run's feeds go to the next run after this",
+        check=checks.positive,
+    )
     failing_after: int = setting(
         3, help="Flag a feed after this many failed runs in a row", check=checks.positive
     )

@@ -12,11 +12,12 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import socket
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -64,10 +65,14 @@ class Updates:
 
     def update(self, progress: Progress | None = None) -> list[FeedUpdate]:
         """Fetch, parse and store every listed feed: one result per feed, in list
-        order, never aborting. `progress` hears of each feed as it finishes."""
+        order, never aborting. `progress` hears of each feed as it finishes.
+
+        Runs at once (workers sharing a PostgreSQL database) split the feeds:
+        each claims a few at a time, and reports only the feeds it fetched."""
         sources = self.context.sources()
         self.context.store.sync_sources(sources)
-        updates = asyncio.run(self._update_all(sources, progress))
+        claims = _Claims(self.context, sources)
+        updates = asyncio.run(self._update_all(claims, progress))
         if any(update.new or update.updated for update in updates):
             self.group_stories()
         self._terms.clear()  # counted for this run's grouping; a later one counts afresh
@@ -89,29 +94,50 @@ class Updates:
     def stories(self) -> list[Story]:
         return self.context.store.stories()
 
-    async def _update_all(
-        self, sources: Sequence[FeedSource], progress: Progress | None
-    ) -> list[FeedUpdate]:
+    async def _update_all(self, claims: _Claims, progress: Progress | None) -> list[FeedUpdate]:
         states = self.context.store.feed_states()
+        loop = asyncio.get_running_loop()
+        finished: dict[str, FeedUpdate] = {}
         # The store is written from one thread of its own, so that neither
-        # SQLite's work nor its fsyncs hold up the event loop driving every
-        # other download; one thread keeps the writes in sequence.
+        # the database's work nor its fsyncs hold up the event loop driving
+        # every other download; one thread keeps the writes in sequence.
         with (
-            _parse_pool(len(sources)) as pool,
+            _parse_pool(len(claims.sources)) as pool,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as writer,
         ):
             async with fetch.Fetcher(self.context.config.fetch) as fetcher:
-                tasks = [
-                    asyncio.ensure_future(
-                        self._update_source(source, states[source.url], fetcher, pool, writer)
-                    )
-                    for source in sources
-                ]
-                for done, finished in enumerate(asyncio.as_completed(tasks), start=1):
-                    update = await finished
-                    if progress is not None:
-                        progress(update, done, len(tasks))
-                return [task.result() for task in tasks]
+                running: set[asyncio.Future[FeedUpdate]] = set()
+                started: list[asyncio.Future[FeedUpdate]] = []
+                try:
+                    while True:
+                        # Claim more as the running feeds thin out, not all
+                        # at once, so that other runs get their share.
+                        if len(running) < claims.batch and not claims.exhausted:
+                            for source in await loop.run_in_executor(writer, claims.next_batch):
+                                update = self._update_source(
+                                    source, states[source.url], fetcher, pool, writer
+                                )
+                                started.append(asyncio.ensure_future(update))
+                                running.add(started[-1])
+                        if not running:
+                            break
+                        done, running = await asyncio.wait(
+                            running, return_when=asyncio.FIRST_COMPLETED
+                        )
+                        for task in done:
+                            result = task.result()
+                            finished[result.source.url] = result
+                            if progress is not None:
+                                progress(result, len(finished), len(claims.sources))
+                except BaseException:
+                    # The store failed (the database went away): the run stops
+                    # and says so once; the feeds in flight are abandoned, and
+                    # the others that failed the same way are not told again.
+                    for task in running:
+                        task.cancel()
+                    await asyncio.gather(*started, return_exceptions=True)
+                    raise
+        return [finished[s.url] for s in claims.sources if s.url in finished]
 
     async def _update_source(
         self,
@@ -122,6 +148,9 @@ class Updates:
         writer: Executor,
     ) -> FeedUpdate:
         if state.disabled:
+            await asyncio.get_running_loop().run_in_executor(
+                writer, self.context.store.release_feed, source.url, worker_name()
+            )
             return FeedUpdate(
                 source=source,
                 status="disabled",
@@ -221,6 +250,40 @@ class Updates:
             failing_after=settings.failing_after,
             silent_after=timedelta(days=settings.silent_after_days),
         )
+
+
+def worker_name() -> str:
+    """Who holds a claim: this machine and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class _Claims:
+    """The feeds this run takes, a batch at a time, out of the listed ones.
+
+    Alone on SQLite a run takes every feed at once, as it always has; on a
+    shared database a few at a time, so that runs started together split the
+    feeds between them. Claims run on the wall clock, whatever clock the
+    digest keeps: they are about processes alive, not about the news."""
+
+    def __init__(self, context: Context, sources: Sequence[FeedSource]) -> None:
+        self.context = context
+        self.sources = sources
+        self._by_url = {source.url: source for source in sources}
+        self._round: datetime | None = None
+        shared = context.store.backend != "sqlite"
+        self.batch = 2 * context.config.fetch.concurrency if shared else max(len(sources), 1)
+        self.exhausted = False
+
+    def next_batch(self) -> list[FeedSource]:
+        self._round, urls = self.context.store.claim_feeds(
+            worker_name(),
+            self._round,
+            now=datetime.now(UTC),
+            lease=timedelta(seconds=self.context.config.fetch.lease),
+            limit=self.batch,
+        )
+        self.exhausted = not urls
+        return [self._by_url[url] for url in urls if url in self._by_url]
 
 
 def parse_and_count(

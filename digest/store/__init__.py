@@ -14,11 +14,11 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from ._connection import display_url, is_postgres_url
 from ._deliveries import OWED, DeliveryTable
 from ._editions import EditionTable
 from ._edits import EditTable
 from ._items import ItemTable, UpsertCounts
-from ._postgres import display_url, is_postgres_url, open_postgres
 from ._recipients import RecipientTable
 from ._schema import APPLICATION_ID, MIGRATIONS
 from ._sqlite import open_sqlite
@@ -62,5 +62,7 @@ def open_store(target: str | Path) -> Store:
     """Open (creating if needed) and migrate the database at `target`: a
     `postgresql://` URL, or the path of a SQLite file."""
     if isinstance(target, str) and is_postgres_url(target):
+        from ._postgres import open_postgres  # psycopg, only for those who use it
+
         return Store(open_postgres(target))
     return Store(open_sqlite(Path(target)))

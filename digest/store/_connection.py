@@ -2,23 +2,19 @@
 
 The tables write SQL both SQLite and PostgreSQL understand (ON CONFLICT,
 RETURNING, CAST, integers for flags), with sqlite3's placeholders: `?` and
-`:name`. `SQLiteDatabase` hands it to sqlite3 as it is; `PostgresDatabase`
-rewrites the placeholders as psycopg wants them (`%s`, `%(name)s`, and `%`
-doubled), once per statement, and runs it through psycopg 3.
+`:name`. `Database` is what they see; `SQLiteDatabase` hands the SQL to
+sqlite3 as it is, and `_postgres.PostgresDatabase` rewrites the placeholders
+for psycopg 3 (imported only when a PostgreSQL URL is opened).
 """
 
 from __future__ import annotations
 
 import fcntl
-import functools
-import re
 import sqlite3
-import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
-
-from ._schema import APPLICATION_ID
+from urllib.parse import urlsplit, urlunsplit
 
 Parameters = Sequence[object] | Mapping[str, object]
 
@@ -41,6 +37,12 @@ class Database(Protocol):
 
     kind: str  # "sqlite" or "postgresql"
     where: str  # the file, or the URL without its password: for messages
+    # Appended to a SELECT that claims rows: PostgreSQL's FOR UPDATE SKIP
+    # LOCKED; nothing on SQLite, where a write transaction excludes the others.
+    skip_locked: str
+    # Errors after which the transaction may be tried again: another worker
+    # stored the same row first, or the server broke a deadlock.
+    retryable: tuple[type[BaseException], ...]
 
     def execute(self, sql: str, parameters: Parameters = ()) -> Cursor: ...
 
@@ -60,9 +62,15 @@ class Database(Protocol):
         goes with it."""
         ...
 
+    def serialise(self, name: str) -> None:
+        """Within a transaction: wait until no other transaction holds `name`."""
+        ...
+
 
 class SQLiteDatabase:
     kind = "sqlite"
+    skip_locked = ""
+    retryable: tuple[type[BaseException], ...] = ()
 
     def __init__(self, connection: sqlite3.Connection, where: str) -> None:
         self.connection = connection
@@ -102,72 +110,21 @@ class SQLiteDatabase:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-
-class PostgresDatabase:
-    kind = "postgresql"
-
-    def __init__(self, connection: Any, where: str) -> None:  # psycopg's, in autocommit
-        self.connection = connection
-        self.where = where
-
-    def execute(self, sql: str, parameters: Parameters = ()) -> Cursor:
-        if not parameters:
-            return self.connection.execute(postgres_sql(sql, False))  # type: ignore[no-any-return]
-        return self.connection.execute(postgres_sql(sql, True), parameters)  # type: ignore[no-any-return]
-
-    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> int:
-        batch = list(rows)
-        if not batch:
-            return 0
-        with self.connection.cursor() as cursor:
-            cursor.executemany(postgres_sql(sql, True), batch)
-            return int(cursor.rowcount)
-
-    def begin(self) -> None:
-        self.connection.execute("BEGIN")
-
-    def commit(self) -> None:
-        self.connection.execute("COMMIT")
-
-    def rollback(self) -> None:
-        self.connection.execute("ROLLBACK")
-
-    def close(self) -> None:
-        self.connection.close()
-
-    @contextmanager
-    def exclusive(self, name: str) -> Iterator[bool]:
-        # A session advisory lock: held by this connection, on every machine
-        # sharing the database; the server drops it when the connection goes.
-        key = (APPLICATION_ID, zlib.crc32(name.encode()) & 0x7FFFFFFF)
-        if not self.execute("SELECT pg_try_advisory_lock(?, ?)", key).fetchone()[0]:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            self.execute("SELECT pg_advisory_unlock(?, ?)", key)
+    def serialise(self, name: str) -> None:
+        pass  # BEGIN IMMEDIATE already keeps every other writer out
 
 
-# A quoted literal (skipped, but its % doubled), a placeholder, or a lone %.
-_TOKEN = re.compile(r"'(?:[^']|'')*'|\?|(?<!:):([A-Za-z_]\w*)|%")
+def is_postgres_url(target: str) -> bool:
+    return target.partition("://")[0] in ("postgresql", "postgres")
 
 
-@functools.lru_cache(maxsize=512)
-def postgres_sql(sql: str, has_parameters: bool) -> str:
-    """sqlite3's placeholders as psycopg's: `?` → `%s`, `:name` → `%(name)s`,
-    and every other `%` doubled (psycopg reads them all, quoted or not)."""
-    if not has_parameters:
-        return sql
-
-    def rewrite(token: re.Match[str]) -> str:
-        text = token.group(0)
-        if text.startswith("'"):
-            return text.replace("%", "%%")
-        if text == "?":
-            return "%s"
-        if text == "%":
-            return "%%"
-        return f"%({token.group(1)})s"
-
-    return _TOKEN.sub(rewrite, sql)
+def display_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}@" if parts.username else ""
+    netloc += parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))

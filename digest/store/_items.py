@@ -30,6 +30,20 @@ class ItemTable(SourceTable):
         (it stays the same item, not a new one); an item first stored from
         another feed, or taken in hand by an editor, is left as it is.
         """
+        attempt = 1
+        while True:
+            try:
+                return self._upsert_once(source, items, now)
+            except self._db.retryable:
+                # Another worker stored one of these items first (the same
+                # link in two feeds): the next attempt finds it stored.
+                if attempt == _ATTEMPTS:
+                    raise
+                attempt += 1
+
+    def _upsert_once(
+        self, source: FeedSource, items: Sequence[tuple[ParsedItem, str]], now: datetime
+    ) -> UpsertCounts:
         new = updated = unchanged = 0
         with self.transaction() as db:
             source_id = self.source_id(db, source)
@@ -114,6 +128,7 @@ class ItemTable(SourceTable):
     def replace_stories(self, scope: Sequence[int], stories: Sequence[Story]) -> None:
         """Forget the stories of the items in `scope`, then store `stories`."""
         with self.transaction() as db:
+            db.serialise("stories")  # workers finishing together regroup in turn
             db.executemany(
                 "DELETE FROM story_members WHERE item_id = ? OR lead_id = ?",
                 [(item_id, item_id) for item_id in scope],
@@ -148,6 +163,8 @@ class ItemTable(SourceTable):
         ]
 
 
+# Tries of a feed's items against other workers storing the same items.
+_ATTEMPTS = 3
 # What a match needs of a stored item, in this order (see _feed_fields).
 _KNOWN_COLUMNS = (
     "id, source_id, guid, url, title, summary, author, lang, published_at, "

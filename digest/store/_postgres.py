@@ -11,36 +11,123 @@ the database once.
 
 from __future__ import annotations
 
+import functools
 import re
-from urllib.parse import urlsplit, urlunsplit
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import errors
 
 from ..errors import StoreError
-from ._connection import PostgresDatabase
+from ._connection import Cursor, Parameters, display_url
 from ._schema import APPLICATION_ID, MIGRATIONS, POSTGRES_MIGRATIONS
 
-SCHEMES = ("postgresql", "postgres")
+
+class PostgresDatabase:
+    """A psycopg connection in autocommit mode, transactions begun by hand.
+
+    A lost connection (the server restarted, the network dropped) becomes a
+    StoreError naming the database: the run reports it and stops, and the
+    next run connects afresh."""
+
+    kind = "postgresql"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+    retryable: tuple[type[BaseException], ...] = (
+        errors.UniqueViolation,
+        errors.DeadlockDetected,
+        errors.SerializationFailure,
+    )
+
+    def __init__(self, connection: psycopg.Connection[Any], where: str) -> None:
+        self.connection = connection
+        self.where = where
+
+    def execute(self, sql: str, parameters: Parameters = ()) -> Cursor:
+        try:
+            if not parameters:
+                return self.connection.execute(postgres_sql(sql, False))
+            return self.connection.execute(postgres_sql(sql, True), parameters)
+        except psycopg.OperationalError as exc:
+            raise self._lost(exc) from exc
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> int:
+        batch = list(rows)
+        if not batch:
+            return 0
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(postgres_sql(sql, True), batch)
+                return int(cursor.rowcount)
+        except psycopg.OperationalError as exc:
+            raise self._lost(exc) from exc
+
+    def _lost(self, exc: BaseException) -> StoreError:
+        return StoreError(self.where, f"lost the database: {first_line(exc)}")
+
+    def begin(self) -> None:
+        self.execute("BEGIN")
+
+    def commit(self) -> None:
+        self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if not self.connection.closed:
+            self.connection.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.connection.close()
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        # A session advisory lock: held by this connection, on every machine
+        # sharing the database; the server drops it when the connection goes.
+        key = _lock_key(name)
+        if not self.execute("SELECT pg_try_advisory_lock(?, ?)", key).fetchone()[0]:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            if not self.connection.closed:
+                self.execute("SELECT pg_advisory_unlock(?, ?)", key)
+
+    def serialise(self, name: str) -> None:
+        self.execute("SELECT pg_advisory_xact_lock(?, ?)", _lock_key(name))
 
 
-def is_postgres_url(target: str) -> bool:
-    return target.partition("://")[0] in SCHEMES
+def _lock_key(name: str) -> tuple[int, int]:
+    return APPLICATION_ID, zlib.crc32(name.encode()) & 0x7FFFFFFF
 
 
-def display_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username}@" if parts.username else ""
-    netloc += parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))
+# A quoted literal (skipped, but its % doubled), a placeholder, or a lone %.
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\?|(?<!:):([A-Za-z_]\w*)|%")
+
+
+@functools.lru_cache(maxsize=512)
+def postgres_sql(sql: str, has_parameters: bool) -> str:
+    """sqlite3's placeholders as psycopg's: `?` → `%s`, `:name` → `%(name)s`,
+    and every other `%` doubled (psycopg reads them all, quoted or not)."""
+    if not has_parameters:
+        return sql
+
+    def rewrite(token: re.Match[str]) -> str:
+        text = token.group(0)
+        if text.startswith("'"):
+            return text.replace("%", "%%")
+        if text == "?":
+            return "%s"
+        if text == "%":
+            return "%%"
+        return f"%({token.group(1)})s"
+
+    return _TOKEN.sub(rewrite, sql)
 
 
 def open_postgres(url: str) -> PostgresDatabase:
     """Connect to the database at `url`, creating or migrating its schema."""
-    import psycopg  # here: a SQLite user never pays for importing it
-
     where = display_url(url)
     try:
         connection = psycopg.connect(url, autocommit=True, connect_timeout=10)
@@ -63,7 +150,7 @@ def prepare(db: PostgresDatabase, where: str) -> None:
     all in one transaction."""
     db.begin()
     try:
-        db.execute("SELECT pg_advisory_xact_lock(?)", (APPLICATION_ID,))
+        db.serialise("schema")
         version = _version(db, where)
         for number in range(version + 1, len(MIGRATIONS) + 1):
             db.execute(postgres_script(number))

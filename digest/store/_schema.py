@@ -195,6 +195,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE frozen_translations ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
     UPDATE frozen_translations SET position = rowid;
     """,
+    # 10: several runs of `digest update` at once split the feeds: each claims
+    # some (who, when, until when: a dead run's claim lapses) and the others
+    # skip them
+    """
+    ALTER TABLE sources ADD COLUMN claimed_by TEXT;
+    ALTER TABLE sources ADD COLUMN claimed_at TEXT;
+    ALTER TABLE sources ADD COLUMN claimed_until TEXT;
+    """,
 )
 
 # Where PostgreSQL needs other words than the translated SQLite migration.

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..types import FeedHealth, FeedSource, FeedState, UpdateStatus
-from ._base import StoreBase, iso, optional_time
+from ._base import StoreBase, iso, optional_time, parse_time
 from ._connection import Database
 
 FAILED = ("failed", "gone")
@@ -42,6 +42,47 @@ class SourceTable(StoreBase):
             (source.url, source.name, source.lang, source.user_agent),
         )
         return int(cursor.fetchone()[0])
+
+    def claim_feeds(
+        self, worker: str, round_: datetime | None, *, now: datetime, lease: timedelta, limit: int
+    ) -> tuple[datetime, list[str]]:
+        """Claim for `worker`, until `now + lease`, up to `limit` listed feeds
+        not yet claimed in this round of updates, or whose claim lapsed (its
+        run died); the round and their URLs.
+
+        A run's first claim finds its round: the round of the runs still
+        holding claims, which it joins, or a new one starting `now`. Runs at
+        once so split the feeds, each fetched by one; a run after them starts
+        a new round and fetches them all again. Claims are taken one at a
+        time, so two runs starting together agree on their round."""
+        with self.transaction() as db:
+            db.serialise("claims")
+            if round_ is None:
+                row = db.execute(
+                    "SELECT min(claimed_at) FROM sources WHERE claimed_until >= ?", (iso(now),)
+                ).fetchone()
+                round_ = parse_time(row[0]) if row[0] else now
+            rows = db.execute(
+                f"""
+                UPDATE sources SET claimed_by = ?, claimed_at = ?, claimed_until = ?
+                WHERE id IN (
+                    SELECT id FROM sources WHERE listed = 1 AND (
+                        (claimed_until IS NULL AND (claimed_at IS NULL OR claimed_at < ?))
+                        OR claimed_until < ?)
+                    ORDER BY id LIMIT ?{db.skip_locked})
+                RETURNING url
+                """,
+                (worker, iso(round_), iso(now + lease), iso(round_), iso(now), limit),
+            ).fetchall()
+        return round_, [str(row[0]) for row in rows]
+
+    def release_feed(self, url: str, worker: str) -> None:
+        """Let go of a claimed feed (recording a fetch does so too)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE sources SET claimed_until = NULL WHERE url = ? AND claimed_by = ?",
+                (url, worker),
+            )
 
     def feed_states(self) -> dict[str, FeedState]:
         """For each stored feed (by listed URL): where to fetch it and its validators."""
@@ -102,7 +143,8 @@ class SourceTable(StoreBase):
                     items_seen = coalesce(:items_seen, items_seen),
                     last_new_item_at = CASE WHEN :new_items > 0
                         THEN :now ELSE last_new_item_at END,
-                    disabled_at = CASE WHEN :status = 'gone' THEN :now ELSE disabled_at END
+                    disabled_at = CASE WHEN :status = 'gone' THEN :now ELSE disabled_at END,
+                    claimed_until = NULL
                 WHERE url = :url
                 """,
                 {
