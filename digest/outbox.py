@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from .context import Context
 from .copies import Copies
@@ -33,6 +33,11 @@ from .types import (
     SendReport,
 )
 from .updates import Updates
+from .workers import lapse_dead_claims, worker_name
+
+# Readers a sender claims at a time on a shared database: small enough that
+# senders started together share the list out, large enough to cost little.
+CLAIM_BATCH = 50
 
 
 class Outbox:
@@ -82,34 +87,51 @@ class Outbox:
         `if_due` sends only when the schedule says so and that slot has not
         been dealt with; `update` fetches the feeds first. `dry_run` writes
         the messages to files and connects nowhere; `test_to` mails one copy
-        and leaves the ledger alone. Only one send runs at a time.
+        and leaves the ledger alone.
+
+        One send at a time decides what goes out and fills the ledger. On
+        SQLite a second one leaves at once; on a shared database (PostgreSQL)
+        it waits its turn, then delivers beside the first, each sender
+        claiming a share of the readers.
         """
-        with self.context.store.exclusive("send") as locked:
+        store = self.context.store
+        shared = store.backend != "sqlite"
+        with store.exclusive("send", wait=shared) as locked:
             if not locked:
                 return SendReport("busy", message="another `digest send` is running; leaving it")
             self.postman.secret_variable()  # a missing secret stops the run before any message
             if dry_run or test_to:
                 return self.copies.send(test_to)
-            unfinished = self.context.store.unfinished_edition()
-            if unfinished is not None:
-                return self._deliver(unfinished)
-            slot = None
-            if if_due:
-                slot = self._due_slot()
-                if slot is None:
-                    return SendReport("nothing-due", message=self._next_run_text())
-            report = self._prepare_next(update)
-            if slot is not None and report.outcome != "blocked":
-                # Blocked stays undecided: approving within the grace period sends it.
-                self.context.store.decide_slot(
-                    slot, report.outcome, report.slug or None, self.context.now()
-                )
-            if report.outcome != "sent":
-                self.postman.mail_report(report)
-                return report
-            # The editor's words were for this edition; the next starts afresh.
-            self.context.store.clear_text_edits(self.context.now())
-            return self._deliver(report.slug, notes=report.notes)
+            decided = self._decide(if_due=if_due, update=update)
+            if isinstance(decided, SendReport) or not shared:
+                return decided if isinstance(decided, SendReport) else self._deliver(*decided)
+        return self._deliver(*decided)
+
+    def _decide(self, *, if_due: bool, update: bool) -> SendReport | tuple[str, tuple[str, ...]]:
+        """The edition to deliver (with notes for the report), its ledger
+        filled; or the report of why none goes out."""
+        unfinished = self.context.store.unfinished_edition()
+        if unfinished is not None:
+            self._fill_ledger(unfinished)
+            return unfinished, ()
+        slot = None
+        if if_due:
+            slot = self._due_slot()
+            if slot is None:
+                return SendReport("nothing-due", message=self._next_run_text())
+        report = self._prepare_next(update)
+        if slot is not None and report.outcome != "blocked":
+            # Blocked stays undecided: approving within the grace period sends it.
+            self.context.store.decide_slot(
+                slot, report.outcome, report.slug or None, self.context.now()
+            )
+        if report.outcome != "sent":
+            self.postman.mail_report(report)
+            return report
+        # The editor's words were for this edition; the next starts afresh.
+        self.context.store.clear_text_edits(self.context.now())
+        self._fill_ledger(report.slug)
+        return report.slug, report.notes
 
     def schedule_plan(self) -> SchedulePlan:
         """When the next editions are due and how to make cron send them."""
@@ -177,42 +199,75 @@ class Outbox:
         """Fix every language's bytes of the built edition in one transaction."""
         self.context.store.freeze(frozen_edition(result, self.context.now()))
 
-    def _deliver(self, slug: str, notes: Sequence[str] = ()) -> SendReport:
-        """Send `slug` to every recipient still owed it, as the ledger says."""
+    def _fill_ledger(self, slug: str) -> None:
+        """Put every active reader in the ledger of `slug` (once: a line
+        already there stays as it is, language included)."""
         frozen = self.context.store.frozen(slug)
         assert frozen is not None, f"edition {slug} has deliveries but no frozen content"
         if self.context.config.paths.recipients is not None:
             self.recipients.import_recipients(self.context.config.paths.recipients)
         domain = self.context.sender().domain
-        active = {r.address: r for r in self.context.store.recipients()}
-        # Each reader's language is fixed in the ledger with their line: a
-        # resumed send goes on in it.
         self.context.store.enqueue(
             slug,
             [
-                (address, message_id(slug, address, domain), frozen.language_for(reader.lang))
-                for address, reader in active.items()
+                (r.address, message_id(slug, r.address, domain), frozen.language_for(r.lang))
+                for r in self.context.store.recipients()
             ],
             self.context.now(),
         )
-        owed = [d for d in self.context.store.deliveries(slug, OWED) if d.address in active]
-        batch = owed[: self.context.config.send.max_recipients]
-        stopped = ""
+
+    def _deliver(self, slug: str, notes: Sequence[str] = ()) -> SendReport:
+        """Send `slug` to the readers still owed it, as the ledger says,
+        claiming them a batch at a time (other senders take the rest)."""
+        store, settings = self.context.store, self.context.config.send
+        frozen = store.frozen(slug)
+        assert frozen is not None, f"edition {slug} has deliveries but no frozen content"
+        active = {r.address: r for r in store.recipients()}
         bodies = {lang: message_body(frozen.in_language(lang)) for lang in frozen.languages}
+        lapse_dead_claims(store, "deliveries")
+        worker, cap = worker_name(), settings.max_recipients
+        batch = cap if store.backend == "sqlite" else min(cap, CLAIM_BATCH)
+        stopped, attempted = "", set[str]()
         with self.postman.mailer() as mailer:
             try:
-                for delivery in batch:
-                    body = bodies.get(delivery.lang, bodies[frozen.lang])
-                    self._deliver_one(mailer, frozen, body, active[delivery.address], delivery)
+                while len(attempted) < cap:
+                    claimed = store.claim_deliveries(
+                        slug, worker, now=datetime.now(UTC), lease=self._lease(),
+                        limit=min(batch, cap - len(attempted)),
+                    )  # fmt: skip
+                    owed = [line for line in claimed if line.address in active]
+                    if not claimed:
+                        break
+                    for delivery in owed:
+                        body = bodies.get(delivery.lang, bodies[frozen.lang])
+                        attempted.add(delivery.address)
+                        self._deliver_one(mailer, frozen, body, active[delivery.address], delivery)
             except SmtpUnavailable as exc:
                 stopped = str(exc)
+            finally:
+                store.release_deliveries(slug, worker)
+        # Owed, but past the cap on messages a run sends (send.max_recipients).
+        left = sum(
+            1
+            for line in store.deliveries(slug, OWED)
+            if line.address in active and line.address not in attempted
+        )
+        left = left if len(attempted) >= cap else 0
         report = replace(
-            self.postman.ledger_report(slug, left=len(owed) - len(batch), stopped=stopped),
+            self.postman.ledger_report(
+                slug,
+                left=left,
+                stopped=stopped,
+                elsewhere=store.in_flight(slug, datetime.now(UTC)),
+            ),
             notes=tuple(notes),
         )
         if report.exit_code or stopped or notes:
             self.postman.mail_report(report)
         return report
+
+    def _lease(self) -> timedelta:
+        return timedelta(seconds=self.context.config.send.lease)
 
     def _deliver_one(
         self,
@@ -239,7 +294,10 @@ class Outbox:
         )
         settings = self.context.config.send
         for attempt in range(settings.retries + 1):
-            self.context.store.mark(frozen.slug, recipient.address, "sending", self.context.now())
+            if not self.context.store.start_sending(
+                frozen.slug, recipient.address, worker_name(), self.context.now(), self._lease()
+            ):
+                return  # held too long: another sender took this reader over
             try:
                 result = mailer.send(self.context.sender().address, address, message)
             except SmtpUnavailable as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
+from collections.abc import Set
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
@@ -111,10 +112,19 @@ class Postman:
         except (SmtpUnavailable, ConfigError) as exc:
             log.warning("could not mail the report to %s: %s", editor, exc)
 
-    def ledger_report(self, slug: str, *, left: int, stopped: str) -> SendReport:
+    def ledger_report(
+        self, slug: str, *, left: int, stopped: str, elsewhere: Set[str] = frozenset()
+    ) -> SendReport:
+        """Where the ledger of `slug` stands; `elsewhere`: lines another
+        sender is sending at this moment (neither failed nor to retry)."""
         lines = self.context.store.deliveries(slug)
         permanent = tuple(d for d in lines if d.status == "failed-permanent")
-        temporary = tuple(d for d in lines if d.status in ("failed-temporary", "sending"))
+        temporary = tuple(
+            d
+            for d in lines
+            if d.status == "failed-temporary"
+            or (d.status == "sending" and d.address not in elsewhere)
+        )
         sent = sum(1 for d in lines if d.status == "sent")
         languages = Counter(d.lang for d in lines if d.status == "sent" and d.lang)
         outcome: SendOutcome = "partial" if permanent or temporary or stopped else "sent"
@@ -129,6 +139,8 @@ class Postman:
             )
         if left:
             parts.append(f"{left} left for the next run (send.max_recipients)")
+        if elsewhere:
+            parts.append(f"{len(elsewhere)} being sent by another sender")
         if stopped:
             parts.append(f"stopped: {stopped}")
         return SendReport(

@@ -302,6 +302,12 @@ class SendSettings:
     max_recipients: int = setting(
         1000, help="Most messages in one run; the rest go in the next run", check=checks.positive
     )
+    lease: float = setting(
+        600.0,
+        help="Seconds a sender's claim on readers holds: senders at once share them out, "
+        "and a killed sender's readers go to another after this",
+        check=checks.positive,
+    )
     retries: int = setting(
         3,
         help="Retries of a temporary failure (4xx, dropped connection) in one run",

@@ -12,7 +12,6 @@ import hashlib
 import logging
 import multiprocessing
 import os
-import socket
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -39,6 +38,7 @@ from .types import (
     UpdateStatus,
 )
 from .urls import canonical_url
+from .workers import lapse_dead_claims, worker_name
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -252,11 +252,6 @@ class Updates:
         )
 
 
-def worker_name() -> str:
-    """Who holds a claim: this machine and process."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 class _Claims:
     """The feeds this run takes, a batch at a time, out of the listed ones.
 
@@ -270,6 +265,7 @@ class _Claims:
         self.sources = sources
         self._by_url = {source.url: source for source in sources}
         self._round: datetime | None = None
+        lapse_dead_claims(context.store, "sources")
         shared = context.store.backend != "sqlite"
         self.batch = 2 * context.config.fetch.concurrency if shared else max(len(sources), 1)
         self.exhausted = False

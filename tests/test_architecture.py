@@ -24,7 +24,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "mime", "messages", "linebreak", "health", "cluster", "extract", "theme", "archive",
         "schedule", "delivery", "watch",
     ),
-    "edges": ("checks", "settings", "config", "bundled", "files", "fetch", "store", "send"),
+    "edges": (
+        "checks", "settings", "config", "bundled", "files", "fetch", "store", "send", "workers",
+    ),
     "services": (
         "context", "updates", "feedlist", "editions", "shelf", "editing", "recipients",
         "postman", "copies", "outbox",

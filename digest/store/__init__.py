@@ -14,6 +14,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from ._base import Claims
 from ._connection import display_url, is_postgres_url
 from ._deliveries import OWED, DeliveryTable
 from ._editions import EditionTable
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 
-class Store(ItemTable, EditionTable, RecipientTable, DeliveryTable, EditTable):
+class Store(ItemTable, EditionTable, RecipientTable, DeliveryTable, EditTable, Claims):
     """A press-digest database. Open with `open_store(path)`; close when done."""
 
     @property
@@ -43,10 +44,10 @@ class Store(ItemTable, EditionTable, RecipientTable, DeliveryTable, EditTable):
         """ "sqlite" or "postgresql"."""
         return self._db.kind
 
-    def exclusive(self, name: str) -> AbstractContextManager[bool]:
+    def exclusive(self, name: str, *, wait: bool = False) -> AbstractContextManager[bool]:
         """Whether this process now holds the database's lock called `name`
-        (`digest send` takes "send"): overlapping runs take turns."""
-        return self._db.exclusive(name)
+        (`digest send` takes "send"); with `wait`, once the holder lets go."""
+        return self._db.exclusive(name, wait=wait)
 
     def close(self) -> None:
         self._db.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -24,6 +24,29 @@ class StoreBase:
             self._db.rollback()
             raise
         self._db.commit()
+
+
+# The tables whose rows runs claim with a lease (claimed_by, claimed_until).
+CLAIMED = ("sources", "deliveries")
+
+
+class Claims(StoreBase):
+    def claimants(self, table: str, now: datetime) -> set[str]:
+        """Who holds a live claim on rows of `table` ("host:pid")."""
+        assert table in CLAIMED
+        rows = self._db.execute(
+            f"SELECT DISTINCT claimed_by FROM {table} WHERE claimed_until >= ?", (iso(now),)
+        )
+        return {str(row[0]) for row in rows}
+
+    def drop_claims(self, table: str, claimants: Sequence[str]) -> None:
+        """Let the claims of runs known dead lapse now, not when their lease ends."""
+        assert table in CLAIMED
+        with self.transaction() as db:
+            db.executemany(
+                f"UPDATE {table} SET claimed_until = NULL WHERE claimed_by = ?",
+                [(claimant,) for claimant in claimants],
+            )
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -56,10 +56,10 @@ class Database(Protocol):
 
     def close(self) -> None: ...
 
-    def exclusive(self, name: str) -> AbstractContextManager[bool]:
+    def exclusive(self, name: str, *, wait: bool = False) -> AbstractContextManager[bool]:
         """Hold the lock called `name` on this database if no other process
-        holds it (True), or say it is taken (False). A dead holder's lock
-        goes with it."""
+        holds it (True), or say it is taken (False); with `wait`, wait for it
+        (always True). A dead holder's lock goes with it."""
         ...
 
     def serialise(self, name: str) -> None:
@@ -97,11 +97,11 @@ class SQLiteDatabase:
         self.connection.close()
 
     @contextmanager
-    def exclusive(self, name: str) -> Iterator[bool]:
+    def exclusive(self, name: str, *, wait: bool = False) -> Iterator[bool]:
         # A file lock beside the database: the kernel drops it with its process.
         with open(f"{self.where}.{name}-lock", "a+b") as handle:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
             except BlockingIOError:
                 yield False
                 return

@@ -8,7 +8,7 @@ killed at any point leaves a ledger the next run can resume from.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from ..types import Delivery, DeliveryStatus, FrozenEdition, Logo, RenderedEdition
 from ._base import StoreBase, iso, optional_time, parse_time
@@ -135,6 +135,65 @@ class DeliveryTable(StoreBase):
                 "WHERE slug = ? AND address = ?",
                 (status, attempt, reply, reply, iso(now), slug, address),
             )
+
+    def start_sending(
+        self, slug: str, address: str, worker: str, now: datetime, lease: timedelta
+    ) -> bool:
+        """Mark a line "sending" if `worker` still holds it, renewing its claim;
+        False if its claim lapsed and another sender took the line over."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, "
+                "updated_at = ?, claimed_until = ? "
+                "WHERE slug = ? AND address = ? AND claimed_by = ?",
+                (iso(now), iso(datetime.now(UTC) + lease), slug, address, worker),
+            )
+            return cursor.rowcount > 0
+
+    def claim_deliveries(
+        self, slug: str, worker: str, *, now: datetime, lease: timedelta, limit: int
+    ) -> list[Delivery]:
+        """Claim for `worker`, until `now + lease`, up to `limit` lines of
+        `slug` still owed and not claimed by a live sender, by address.
+        Senders at once share out the readers; a killed sender's lines go
+        back when its claim lapses, an in-doubt one ("sending") included.
+
+        The rows are picked once, in a materialised CTE: inside `IN (...)`
+        PostgreSQL may run a LIMIT ... SKIP LOCKED subquery again for each
+        row it compares, and claim far more than `limit`."""
+        with self.transaction() as db:
+            rows = db.execute(
+                f"""
+                WITH picked AS MATERIALIZED (
+                    SELECT address FROM deliveries
+                    WHERE slug = ? AND status IN ({_marks(OWED)})
+                      AND (claimed_until IS NULL OR claimed_until < ?)
+                    ORDER BY address LIMIT ?{db.skip_locked})
+                UPDATE deliveries SET claimed_by = ?, claimed_until = ?
+                WHERE slug = ? AND address IN (SELECT address FROM picked)
+                RETURNING address, status, attempts, reply, message_id, lang
+                """,
+                (slug, *OWED, iso(now), limit, worker, iso(now + lease), slug),
+            ).fetchall()
+        lines = [Delivery(a, s, n, r, m, lang) for a, s, n, r, m, lang in rows]
+        return sorted(lines, key=lambda line: line.address)
+
+    def release_deliveries(self, slug: str, worker: str) -> None:
+        """Let go of `worker`'s lines of `slug`: those still owed are anyone's again."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET claimed_until = NULL WHERE slug = ? AND claimed_by = ?",
+                (slug, worker),
+            )
+
+    def in_flight(self, slug: str, now: datetime) -> set[str]:
+        """Addresses of `slug` that a live sender is sending now."""
+        rows = self._db.execute(
+            "SELECT address FROM deliveries WHERE slug = ? AND status = 'sending' "
+            "AND claimed_until >= ?",
+            (slug, iso(now)),
+        )
+        return {str(row[0]) for row in rows}
 
     def _has_deliveries(self, slug: str) -> bool:
         row = self._db.execute("SELECT 1 FROM deliveries WHERE slug = ? LIMIT 1", (slug,))

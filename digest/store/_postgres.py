@@ -81,11 +81,13 @@ class PostgresDatabase:
         self.connection.close()
 
     @contextmanager
-    def exclusive(self, name: str) -> Iterator[bool]:
+    def exclusive(self, name: str, *, wait: bool = False) -> Iterator[bool]:
         # A session advisory lock: held by this connection, on every machine
         # sharing the database; the server drops it when the connection goes.
         key = _lock_key(name)
-        if not self.execute("SELECT pg_try_advisory_lock(?, ?)", key).fetchone()[0]:
+        if wait:
+            self.execute("SELECT pg_advisory_lock(?, ?)", key)
+        elif not self.execute("SELECT pg_try_advisory_lock(?, ?)", key).fetchone()[0]:
             yield False
             return
         try:

@@ -203,6 +203,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sources ADD COLUMN claimed_at TEXT;
     ALTER TABLE sources ADD COLUMN claimed_until TEXT;
     """,
+    # 11: several `digest send` runs at once share out the readers the same way
+    """
+    ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+    ALTER TABLE deliveries ADD COLUMN claimed_until TEXT;
+    """,
 )
 
 # Where PostgreSQL needs other words than the translated SQLite migration.

@@ -64,15 +64,16 @@ class SourceTable(StoreBase):
                 round_ = parse_time(row[0]) if row[0] else now
             rows = db.execute(
                 f"""
-                UPDATE sources SET claimed_by = ?, claimed_at = ?, claimed_until = ?
-                WHERE id IN (
+                WITH picked AS MATERIALIZED (
                     SELECT id FROM sources WHERE listed = 1 AND (
                         (claimed_until IS NULL AND (claimed_at IS NULL OR claimed_at < ?))
                         OR claimed_until < ?)
                     ORDER BY id LIMIT ?{db.skip_locked})
+                UPDATE sources SET claimed_by = ?, claimed_at = ?, claimed_until = ?
+                WHERE id IN (SELECT id FROM picked)
                 RETURNING url
                 """,
-                (worker, iso(round_), iso(now + lease), iso(round_), iso(now), limit),
+                (iso(round_), iso(now), limit, worker, iso(round_), iso(now + lease)),
             ).fetchall()
         return round_, [str(row[0]) for row in rows]
 
