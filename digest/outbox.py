@@ -258,7 +258,7 @@ class Outbox:
                 slug,
                 left=left,
                 stopped=stopped,
-                elsewhere=store.in_flight(slug, datetime.now(UTC)),
+                shared=store.backend != "sqlite",
             ),
             notes=tuple(notes),
         )

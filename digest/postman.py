@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Set
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
@@ -113,18 +113,22 @@ class Postman:
             log.warning("could not mail the report to %s: %s", editor, exc)
 
     def ledger_report(
-        self, slug: str, *, left: int, stopped: str, elsewhere: Set[str] = frozenset()
+        self, slug: str, *, left: int, stopped: str, shared: bool = False
     ) -> SendReport:
-        """Where the ledger of `slug` stands; `elsewhere`: lines another
-        sender is sending at this moment (neither failed nor to retry)."""
+        """Where the ledger of `slug` stands. With senders at once (`shared`),
+        a line another sender is sending now is neither failed nor to retry:
+        only the "sending" lines no sender is at work on are in doubt (read
+        after the ledger, so that a line finished meanwhile is not one)."""
         lines = self.context.store.deliveries(slug)
+        in_doubt = self.context.store.in_doubt(slug, datetime.now(UTC)) if shared else None
         permanent = tuple(d for d in lines if d.status == "failed-permanent")
         temporary = tuple(
             d
             for d in lines
             if d.status == "failed-temporary"
-            or (d.status == "sending" and d.address not in elsewhere)
+            or (d.status == "sending" and (in_doubt is None or d.address in in_doubt))
         )
+        elsewhere = [d for d in lines if d.status == "sending" and d not in temporary]
         sent = sum(1 for d in lines if d.status == "sent")
         languages = Counter(d.lang for d in lines if d.status == "sent" and d.lang)
         outcome: SendOutcome = "partial" if permanent or temporary or stopped else "sent"

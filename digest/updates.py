@@ -73,7 +73,10 @@ class Updates:
         self.context.store.sync_sources(sources)
         claims = _Claims(self.context, sources)
         updates = asyncio.run(self._update_all(claims, progress))
-        if any(update.new or update.updated for update in updates):
+        # Grouping reads every recent item: with runs at once, the last one
+        # to finish does it, once, for all (a run still holding feeds will).
+        others = self.context.store.claimants("sources", datetime.now(UTC)) - {worker_name()}
+        if any(update.new or update.updated for update in updates) and not others:
             self.group_stories()
         self._terms.clear()  # counted for this run's grouping; a later one counts afresh
         return updates

@@ -186,11 +186,14 @@ class DeliveryTable(StoreBase):
                 (slug, worker),
             )
 
-    def in_flight(self, slug: str, now: datetime) -> set[str]:
-        """Addresses of `slug` that a live sender is sending now."""
+    def in_doubt(self, slug: str, now: datetime) -> set[str]:
+        """Addresses of `slug` left "sending" by a sender no longer at work on
+        them (it died, or its run ended between the server's answer and our
+        record): the next run sends them again. One another sender is sending
+        right now is not in doubt."""
         rows = self._db.execute(
             "SELECT address FROM deliveries WHERE slug = ? AND status = 'sending' "
-            "AND claimed_until >= ?",
+            "AND (claimed_until IS NULL OR claimed_until < ?)",
             (slug, iso(now)),
         )
         return {str(row[0]) for row in rows}
