@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= digest.example.toml
 
-.PHONY: run test lint messages system-packages bench bench-classify bench-khmer bench-render bench-send bench-ingest bench-parsers bench-stories clean
+.PHONY: run test lint messages system-packages bench bench-classify bench-khmer bench-render bench-send bench-ingest bench-parsers bench-stories bench-scale clean
 
 # The stamp files make a second `make run` skip the install when
 # pyproject.toml has not changed (the package is installed in editable mode,
@@ -97,6 +97,11 @@ bench-send: $(VENV)/.installed-test
 # About two minutes: 500 feeds over 25 loopback hosts, with a sequential baseline.
 bench-ingest: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
+
+# Workers on a throwaway PostgreSQL: 10,000 feeds and 100,000 recipients with
+# 1, 2 and 4 processes at once (--feeds, --recipients make it shorter).
+bench-scale: $(VENV)/.installed-test system-packages
+	$(BIN)/python bench/scale.py $(ARGS)
 
 # Reports in two languages: labelled pairs grouped or kept apart as they should be.
 bench-stories: $(VENV)/.installed-test

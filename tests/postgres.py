@@ -16,7 +16,6 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from .smtp import free_port
 
 SERVER_USER = "postgres"
 _SEARCH = ("/usr/lib/postgresql/*/bin",)
@@ -64,12 +65,6 @@ def _has_user(name: str) -> bool:
     except KeyError:
         return False
     return True
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -127,7 +122,7 @@ def start_cluster() -> Iterator[Cluster]:
     if os.geteuid() == 0:
         owner = pwd.getpwnam(SERVER_USER)
         os.chown(folder, owner.pw_uid, owner.pw_gid)
-    cluster = Cluster(binaries, folder, _free_port())
+    cluster = Cluster(binaries, folder, free_port())
     try:
         cluster.run(
             "initdb", "-D", str(cluster.data), "-U", SERVER_USER, "--auth=trust",

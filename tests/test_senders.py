@@ -19,6 +19,7 @@ from digest import load_config, open_digest
 
 from .smtp import Mailbox, run_smtp_server
 from .test_send import RECIPIENTS, exactly_once, send_config
+from .test_workers import run_holding_claims
 
 LEASE = 3.0
 
@@ -86,12 +87,7 @@ def test_a_sender_killed_mid_list_leaves_its_readers_to_the_others(
     while len(mailbox.per_recipient()) < 20:
         assert time.monotonic() < deadline, "the senders never got going"
         time.sleep(0.005)
-    with psycopg.connect(postgres_url) as db:
-        holders = db.execute(
-            "SELECT DISTINCT claimed_by FROM deliveries WHERE claimed_until IS NOT NULL"
-        ).fetchall()
-    pids = {int(str(holder).rpartition(":")[2]) for (holder,) in holders}
-    [victim, *_] = [run for run in runs if run.pid in pids]
+    victim = run_holding_claims(runs, postgres_url, "deliveries")
     os.killpg(victim.pid, signal.SIGKILL)
     for run in runs:
         _, stderr = run.communicate(timeout=180)

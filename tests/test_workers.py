@@ -89,16 +89,25 @@ def stored(url: str) -> tuple[int, int, dict[str, str | None], int]:
     return items[0], items[1], statuses, claimers[0]
 
 
-def run_holding_claims(runs: list[subprocess.Popen[str]], url: str) -> subprocess.Popen[str]:
-    """A run that holds feeds it has not finished: the one to kill mid-run."""
+def run_holding_claims(
+    runs: list[subprocess.Popen[str]], url: str, table: str = "sources"
+) -> subprocess.Popen[str]:
+    """A run that holds feeds (or readers) it has not finished: the one to kill mid-run."""
     with psycopg.connect(url) as db:
         holders = db.execute(
-            "SELECT DISTINCT claimed_by FROM sources WHERE claimed_until IS NOT NULL"
+            f"SELECT DISTINCT claimed_by FROM {table} WHERE claimed_until IS NOT NULL"
         ).fetchall()
     pids = {int(holder.rpartition(":")[2]) for (holder,) in holders}
     victims = [run for run in runs if run.pid in pids]
     assert victims, "no run held a claim"
     return victims[0]
+
+
+def assert_every_item_once_and_every_feed_reached(url: str) -> None:
+    items, links, statuses, _ = stored(url)
+    assert (items, links) == (EXPECTED_ITEMS, EXPECTED_ITEMS)
+    # A rerun finds unchanged bytes where a feed was stored: not modified.
+    assert set(statuses.values()) <= {"ok", "not-modified"} and len(statuses) == FEEDS
 
 
 def wait_for_requests(feed_server: FeedServer, count: int) -> None:
@@ -141,10 +150,7 @@ def test_a_run_killed_mid_update_leaves_its_feeds_to_the_next_run(
     time.sleep(LEASE)
     code, stderr = finish(start_update(config, postgres_url))
     assert code == 0, stderr
-    items, links, statuses, _ = stored(postgres_url)
-    assert (items, links) == (EXPECTED_ITEMS, EXPECTED_ITEMS)
-    # Every feed reached: the rerun finds unchanged bytes where a feed was stored.
-    assert set(statuses.values()) <= {"ok", "not-modified"} and len(statuses) == FEEDS
+    assert_every_item_once_and_every_feed_reached(postgres_url)
 
 
 def test_a_database_restart_mid_update_is_reported_and_the_next_run_completes(
@@ -160,6 +166,4 @@ def test_a_database_restart_mid_update_is_reported_and_the_next_run_completes(
     time.sleep(LEASE)
     code, stderr = finish(start_update(config, postgres_url))
     assert code == 0, stderr
-    items, links, statuses, _ = stored(postgres_url)
-    assert (items, links) == (EXPECTED_ITEMS, EXPECTED_ITEMS)
-    assert set(statuses.values()) <= {"ok", "not-modified"} and len(statuses) == FEEDS
+    assert_every_item_once_and_every_feed_reached(postgres_url)
