@@ -11,7 +11,8 @@ loopback:
 
 For each it prints wall time, throughput in all and per worker, the scaling
 of 4 workers against 1, the peak RSS of each worker's main process, the most
-database connections seen at once, and the CPU the workers used against
+client connections to the database seen at once, and the CPU the workers
+used (with this benchmark's own feed farm or SMTP sink beside it) against
 what this machine's cores could give: where 4 workers are not 4 times 1, that
 says which bound applies. The baseline is 1 worker, measured in the same run.
 
@@ -55,6 +56,7 @@ class Run:
     workers: int
     wall: float
     cpu: float  # user + system seconds of the workers' processes and their children
+    own_cpu: float  # this process's: the feed farm or the SMTP sink it serves
     peak_rss_mb: list[float]
     connections: int
     done: int  # feeds stored, or messages the sink took
@@ -82,7 +84,7 @@ def wait_all(runs: list[subprocess.Popen[bytes]], url: str) -> tuple[float, list
             while not stop.is_set():
                 row = db.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid()"
+                    "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
                 ).fetchone()
                 most = max(most, row[0] if row else 0)
                 time.sleep(0.1)
@@ -105,11 +107,14 @@ def wait_all(runs: list[subprocess.Popen[bytes]], url: str) -> tuple[float, list
 def measure(command: str, config: Path, url: str, workers: int, done: Callable[[], int]) -> Run:
     """`workers` runs of `digest <command>` at once, measured to the last."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     cpu, peaks, connections = wait_all(start_workers(command, config, url, workers), url)
     wall = time.perf_counter() - started
     cpu -= before.ru_utime + before.ru_stime
-    return Run(workers, wall, cpu, peaks, connections, done())
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    own_cpu = own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime
+    return Run(workers, wall, cpu, own_cpu, peaks, connections, done())
 
 
 @dataclass
@@ -248,7 +253,8 @@ def report(title: str, unit: str, runs: list[Run]) -> None:
     print(f"\n{title}")
     print(
         f"  {'workers':>7} {'wall s':>8} {unit + '/s':>10} {'per worker':>10} "
-        f"{'vs 1':>6} {'CPU s':>7} {'CPU use':>8} {'peak RSS MB (each)':>22} {'conns':>5}"
+        f"{'vs 1':>6} {'CPU s':>7} {'CPU use':>8} {'bench CPU':>9} {'peak RSS MB (each)':>22} "
+        f"{'conns':>5}"
     )
     for run in runs:
         rate = run.done / run.wall
@@ -256,15 +262,17 @@ def report(title: str, unit: str, runs: list[Run]) -> None:
         peaks = ", ".join(f"{p:.0f}" for p in run.peak_rss_mb)
         print(
             f"  {run.workers:>7} {run.wall:>8.1f} {rate:>10,.0f} {rate / run.workers:>10,.0f} "
-            f"{base.wall / run.wall:>5.2f}x {run.cpu:>7.1f} {busy:>7.0%} {peaks:>22} "
-            f"{run.connections:>5}"
+            f"{base.wall / run.wall:>5.2f}x {run.cpu:>7.1f} {busy:>7.0%} "
+            f"{run.own_cpu / (run.wall * cores):>8.0%} {peaks:>22} {run.connections:>5}"
         )
     last = runs[-1]
-    busy = last.cpu / (last.wall * cores)
+    busy = (last.cpu + last.own_cpu) / (last.wall * cores)
     bound = (
-        f"CPU-bound: {last.workers} workers kept {busy:.0%} of this machine's {cores} cores busy"
+        f"CPU-bound: the workers and this benchmark's own servers kept {busy:.0%} of this "
+        f"machine's {cores} cores busy"
         if busy > 0.8
-        else "not CPU-bound: the network latency and the database's round trips set the pace"
+        else f"not CPU-bound ({busy:.0%} of {cores} cores with this benchmark's own servers): "
+        "the database's round trips (and PostgreSQL's own CPU, not counted here) set the pace"
     )
     print(f"  scaling {last.workers} against 1: {base.wall / last.wall:.2f}x; {bound}")
 
