@@ -74,8 +74,10 @@ class PostgresDatabase:
         self.execute("COMMIT")
 
     def rollback(self) -> None:
-        if not self.connection.closed:
+        try:
             self.connection.execute("ROLLBACK")
+        except psycopg.OperationalError:
+            pass  # the connection is gone, and the server dropped the transaction with it
 
     def close(self) -> None:
         self.connection.close()
