@@ -103,9 +103,11 @@ class Outbox:
             if dry_run or test_to:
                 return self.copies.send(test_to)
             decided = self._decide(if_due=if_due, update=update)
-            if isinstance(decided, SendReport) or not shared:
-                return decided if isinstance(decided, SendReport) else self._deliver(*decided)
-        return self._deliver(*decided)
+            if isinstance(decided, SendReport):
+                return decided
+            if not shared:
+                return self._deliver(*decided)  # alone: delivered under the lock
+        return self._deliver(*decided)  # beside the others, once the next may decide
 
     def _decide(self, *, if_due: bool, update: bool) -> SendReport | tuple[str, tuple[str, ...]]:
         """The edition to deliver (with notes for the report), its ledger
