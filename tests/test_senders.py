@@ -18,7 +18,7 @@ import pytest
 from digest import load_config, open_digest
 
 from .smtp import Mailbox, run_smtp_server
-from .test_send import RECIPIENTS, exactly_once, send_config
+from .test_send import RECIPIENTS, exactly_once, send, send_config
 from .test_workers import run_holding_claims
 
 LEASE = 3.0
@@ -92,12 +92,7 @@ def test_a_sender_killed_mid_list_leaves_its_readers_to_the_others(
     for run in runs:
         _, stderr = run.communicate(timeout=180)
         assert run.returncode == (-signal.SIGKILL if run is victim else 0), stderr
-    again = subprocess.run(
-        [sys.executable, "-m", "digest", "send", "--config", str(shared_config)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    again = send(shared_config)
     assert again.returncode == 0, again.stderr
     # Each reader has it; the one message the killed sender had in flight may
     # have gone twice, with the same Message-ID, which mail clients show once.
