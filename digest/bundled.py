@@ -12,7 +12,7 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
-from .cluster import Concepts, parse_concepts
+from .concepts import Concepts, parse_concepts
 from .errors import ConfigError
 from .focus import Region, parse_focus
 from .messages import Messages, parse_messages

@@ -25,15 +25,12 @@ name, a telling thing), and when they do not name different places.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 
-from .errors import ConfigError
+from .concepts import KHMER_RUN, STOPWORDS, SUMMARY_WORDS, WORD, Concepts, item_concepts
 from .text import normalise, stem
-from .tomlfile import load_toml
 from .types import Item, Story
 
 THRESHOLD = 0.22
@@ -45,52 +42,53 @@ KEY_TERMS = 6
 RARE_SHARE = 0.01
 RARE_FLOOR = 5
 WINDOW = timedelta(days=3)
-SUMMARY_WORDS = 60
 # Across languages: the weighted share of concepts two reports must have in
 # common, and how many concepts at least (one shared place is not a story).
 CROSS_THRESHOLD = 0.3
 MIN_SHARED_CONCEPTS = 3
 CONCEPT_KEYS = 6
-KINDS = ("event", "role", "body", "place", "region", "thing", "subject")
 # What pins a report to one event: where, which body or person, or a telling detail.
 _ANCHORS = ("place:", "body:", "name:", "thing:")
-_LONGEST_PHRASE = 3  # words
-# A capitalised word inside a sentence: a person's, a place's or a group's name.
-_LATIN_NAME = re.compile(r"(?<=[^\s.!?:]\s)([A-Z][a-zà-ÿ]+|[A-Z]{2,})\b")
-_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
-_WORD = re.compile(r"[^\W_\u1780-\u17ff]+")  # words in any script but Khmer
-_KHMER_RUN = re.compile(r"[\u1780-\u17ff]+")
-STOPWORDS = frozenset(
-    """
-    a an and are as at be been by for from has have he her his in into is it its of on or
-    over said say says she that the their them they this to was were which who will with
-    after before about against amid new also more than not but
-
-    au aux avec ce ces dans de des du elle en est et il ils la le les leur leurs mais ne
-    par pas plus pour qui que sa se ses son sont sur un une apres selon
-    """.split()
-)
+_NONE: Counter[str] = Counter()  # no concepts: shared, never changed
 
 
-@dataclass(frozen=True)
-class Concepts:
-    """Words that name the same thing in English, French and Khmer."""
-
-    words: Mapping[tuple[str, ...], str]  # stemmed English or French words → concept
-    acronyms: Mapping[str, str]  # "UN", "ONU": matched in capitals only
-    khmer: tuple[tuple[str, str], ...]  # Khmer phrase → concept, found anywhere
-    # Every stemmed word of the English and French phrases: "Phnom" in
-    # "Phnom Penh" is part of a concept, not a name of its own.
-    vocabulary: frozenset[str]
-    phrase_starts: frozenset[str]  # first words of the phrases of several words
-
-
-@dataclass(frozen=True)
 class _Report:
-    item: Item
-    terms: dict[str, float]
-    keys: tuple[str, ...]  # the rarest terms, by which stories are looked up
-    concepts: dict[str, float]  # empty unless the batch mixes languages
+    """One item as grouping sees it. Its full weights are worked out when it
+    is first compared: most reports share no rare term with any story, and
+    are never compared at all."""
+
+    __slots__ = ("item", "keys", "_counts", "_named", "_rarity", "_terms", "_concepts")
+
+    def __init__(
+        self,
+        item: Item,
+        counts: Counter[str],
+        named: Counter[str],
+        rarity: tuple[_Rarity, _Rarity],
+        rare: float,
+    ) -> None:
+        self.item = item
+        self._counts, self._named, self._rarity = counts, named, rarity
+        self._terms: dict[str, float] | None = None
+        self._concepts: dict[str, float] | None = None
+        terms, concepts = rarity
+        # The rarest terms and concepts, by which stories are looked up.
+        self.keys = terms.rarest(counts, rare, KEY_TERMS) + concepts.rarest(
+            named, rare, CONCEPT_KEYS
+        )
+
+    @property
+    def terms(self) -> dict[str, float]:
+        if self._terms is None:
+            self._terms = self._rarity[0].weigh(self._counts)
+        return self._terms
+
+    @property
+    def concepts(self) -> dict[str, float]:
+        """Empty unless the batch mixes languages."""
+        if self._concepts is None:
+            self._concepts = self._rarity[1].weigh(self._named)
+        return self._concepts
 
 
 def cluster_items(
@@ -189,18 +187,15 @@ def _weighted_reports(
     # batch with several gets them, and only its reports of known language.
     languages = {item.lang for item in items if item.lang}
     if concepts is not None and len(languages) > 1:
-        found = [item_concepts(item, concepts) if item.lang else Counter() for item in items]
+        found = [item_concepts(item, concepts) if item.lang else _NONE for item in items]
     else:
-        found = [Counter() for _ in items]
+        found = [_NONE] * len(items)
     rare = max(RARE_FLOOR, RARE_SHARE * len(items))
-    terms_rarity, concepts_rarity = _Rarity(counts), _Rarity(found)
-    reports = []
-    for item, terms, named in zip(items, counts, found, strict=True):
-        weighted, weighted_concepts = terms_rarity.weigh(terms), concepts_rarity.weigh(named)
-        keys = terms_rarity.rarest(weighted, rare, KEY_TERMS)
-        keys += concepts_rarity.rarest(weighted_concepts, rare, CONCEPT_KEYS)
-        reports.append(_Report(item, weighted, keys, weighted_concepts))
-    return reports
+    rarity = (_Rarity(counts), _Rarity(found))
+    return [
+        _Report(item, terms, named, rarity, rare)
+        for item, terms, named in zip(items, counts, found, strict=True)
+    ]
 
 
 class _Rarity:
@@ -215,11 +210,15 @@ class _Rarity:
         size, frequency = self._size, self._frequency
         return {term: n * math.log(1 + size / frequency[term]) for term, n in terms.items()}
 
-    def rarest(self, weighted: dict[str, float], rare: float, count: int) -> tuple[str, ...]:
-        chosen = sorted(
-            (term for term in weighted if self._frequency[term] <= rare),
-            key=lambda term: (-weighted[term], term),
-        )
+    def rarest(self, terms: Counter[str], rare: float, count: int) -> tuple[str, ...]:
+        """The `count` heaviest of the terms used by at most `rare` reports."""
+        size, frequency = self._size, self._frequency
+        weighted = {
+            term: n * math.log(1 + size / used)
+            for term, n in terms.items()
+            if (used := frequency[term]) <= rare
+        }
+        chosen = sorted(weighted, key=lambda term: (-weighted[term], term))
         return tuple(chosen[:count])
 
 
@@ -230,85 +229,12 @@ def term_counts(title: str, summary: str) -> Counter[str]:
     return Counter(_terms(title) * 2 + _terms(start))
 
 
-def item_concepts(item: Item, concepts: Concepts) -> Counter[str]:
-    """The concepts a report names (each once), and the Latin-script names in it."""
-    summary = " ".join(item.summary.split()[:SUMMARY_WORDS])
-    text = f"{item.title}. {summary}"
-    found: set[str] = set()
-    khmer = _KHMER_RUN.findall(text)
-    # Khmer is matched by its own phrases below; the words need only the rest.
-    stems = _content_stems(_KHMER_RUN.sub(" ", text) if khmer else text)
-    for start, word in enumerate(stems):
-        if concept := concepts.words.get((word,)):
-            found.add(concept)
-        if word in concepts.phrase_starts:
-            for end in range(start + 2, min(start + _LONGEST_PHRASE, len(stems)) + 1):
-                if concept := concepts.words.get(tuple(stems[start:end])):
-                    found.add(concept)
-    if khmer:
-        found.update(concept for phrase, concept in concepts.khmer if phrase in text)
-    found.update(concepts.acronyms[a] for a in _ACRONYM.findall(text) if a in concepts.acronyms)
-    for name in _LATIN_NAME.findall(text):
-        word = stem(normalise(name))
-        if name in concepts.acronyms or word in concepts.vocabulary or word in STOPWORDS:
-            continue
-        found.add(f"name:{word}")
-    return Counter(found)
-
-
-def _content_stems(text: str) -> list[str]:
-    """Stems of the words that carry meaning, Khmer left out: "taken into
-    custody" and "placé en garde à vue" become two and three stems."""
-    return [stem(word) for word in _WORD.findall(normalise(text)) if word not in STOPWORDS]
-
-
-def parse_concepts(text: str, path: str) -> Concepts:
-    """Read the concept lexicon: [kind.name] tables of en/fr/km word lists."""
-    raw = load_toml(text, path)
-    words: dict[tuple[str, ...], str] = {}
-    acronyms: dict[str, str] = {}
-    khmer: list[tuple[str, str]] = []
-    for kind, table in raw.items():
-        if kind not in KINDS or not isinstance(table, dict):
-            raise ConfigError(path, f"unknown kind (known: {', '.join(KINDS)})", key=kind)
-        for name, languages in table.items():
-            concept = f"{kind}:{name}"
-            for lang, phrases in languages.items():
-                if lang not in ("en", "fr", "km") or not isinstance(phrases, list):
-                    message = "expected en, fr or km = [...]"
-                    raise ConfigError(path, message, key=f"{concept}.{lang}")
-                for phrase in phrases:
-                    if lang == "km":
-                        khmer.append((phrase, concept))
-                    elif phrase.isupper() and phrase.isalpha():
-                        acronyms[phrase] = concept
-                    else:
-                        _add_phrase(words, phrase, concept, path)
-    vocabulary = frozenset(word for phrase in words for word in phrase)
-    starts = frozenset(phrase[0] for phrase in words if len(phrase) > 1)
-    return Concepts(words, acronyms, tuple(khmer), vocabulary, starts)
-
-
-def _add_phrase(words: dict[tuple[str, ...], str], phrase: str, concept: str, path: str) -> None:
-    key = tuple(_content_stems(phrase))
-    problem = None
-    if not key:
-        problem = "is only small words, which are not matched"
-    elif len(key) > _LONGEST_PHRASE:
-        problem = f"has more than {_LONGEST_PHRASE} words that count"
-    elif words.get(key, concept) != concept:
-        problem = f"matches the same words as a phrase of {words[key]}"
-    if problem:
-        raise ConfigError(path, f"{phrase!r} {problem}", key=concept)
-    words[key] = concept
-
-
 def _terms(text: str) -> list[str]:
     text = normalise(text)
-    terms = [stem(word) for word in _WORD.findall(text) if len(word) > 1 and word not in STOPWORDS]
+    terms = [stem(word) for word in WORD.findall(text) if len(word) > 1 and word not in STOPWORDS]
     if text.isascii():
         return terms
-    for run in _KHMER_RUN.findall(text):
+    for run in KHMER_RUN.findall(text):
         terms.extend(run[i : i + 3] for i in range(len(run) - 2))
     return terms
 

@@ -21,8 +21,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "tomlfile", "urls", "sanitize", "sources", "plainrules", "plainfeed", "parse", "text",
         "phrases", "taxonomy",
         "relevance", "classify", "focus", "learning", "filing", "select", "layout", "render",
-        "mime", "messages", "linebreak", "health", "cluster", "extract", "theme", "archive",
-        "schedule", "delivery", "watch",
+        "mime", "messages", "linebreak", "health", "concepts", "cluster", "extract", "theme",
+        "archive", "schedule", "delivery", "watch",
     ),
     "edges": (
         "checks", "settings", "config", "bundled", "files", "fetch", "store", "send", "workers",

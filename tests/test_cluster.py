@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from digest.bundled import bundled_concepts
-from digest.cluster import cluster_items, item_concepts, parse_concepts, similarity
+from digest.cluster import cluster_items, similarity
+from digest.concepts import item_concepts, parse_concepts
 from digest.config import load_config
 from digest.core import open_digest
 from digest.errors import ConfigError
