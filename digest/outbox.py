@@ -95,8 +95,7 @@ class Outbox:
         claiming a share of the readers.
         """
         store = self.context.store
-        shared = store.backend != "sqlite"
-        with store.exclusive("send", wait=shared) as locked:
+        with store.exclusive("send", wait=store.shared) as locked:
             if not locked:
                 return SendReport("busy", message="another `digest send` is running; leaving it")
             self.postman.secret_variable()  # a missing secret stops the run before any message
@@ -105,7 +104,7 @@ class Outbox:
             decided = self._decide(if_due=if_due, update=update)
             if isinstance(decided, SendReport):
                 return decided
-            if not shared:
+            if not store.shared:
                 return self._deliver(*decided)  # alone: delivered under the lock
         return self._deliver(*decided)  # beside the others, once the next may decide
 
@@ -228,7 +227,7 @@ class Outbox:
         bodies = {lang: message_body(frozen.in_language(lang)) for lang in frozen.languages}
         lapse_dead_claims(store, "deliveries")
         worker, cap = worker_name(), settings.max_recipients
-        batch = cap if store.backend == "sqlite" else min(cap, CLAIM_BATCH)
+        batch = min(cap, CLAIM_BATCH) if store.shared else cap
         stopped, attempted = "", set[str]()
         with self.postman.mailer() as mailer:
             try:
@@ -260,7 +259,7 @@ class Outbox:
                 slug,
                 left=left,
                 stopped=stopped,
-                shared=store.backend != "sqlite",
+                shared=store.shared,
             ),
             notes=tuple(notes),
         )

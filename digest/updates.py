@@ -269,7 +269,7 @@ class _Claims:
         self._by_url = {source.url: source for source in sources}
         self._round: datetime | None = None
         lapse_dead_claims(context.store, "sources")
-        shared = context.store.backend != "sqlite"
+        shared = context.store.shared
         self.batch = 2 * context.config.fetch.concurrency if shared else max(len(sources), 1)
         self.exhausted = False
 

@@ -49,6 +49,40 @@ def add_items(store: Store, count: int) -> list[int]:
     return sorted(item.id for item in store.items())
 
 
+def test_the_stored_feeds_follow_the_list_and_an_unlisted_one_keeps_its_items(
+    store: Store,
+) -> None:
+    other = FeedSource(url="https://b.example/feed", name="Outlet B")
+    store.sync_sources([FEED, other])
+    add_items(store, 2)
+    renamed = FeedSource(url=FEED.url, name="Outlet A, renamed", lang="fr", user_agent="x/1")
+    store.sync_sources([other, renamed])
+    assert [health.source for health in store.feed_health()] == [renamed, other]
+    store.sync_sources([other])
+    assert [health.source for health in store.feed_health()] == [other]
+    assert len(store.items()) == 2, "an unlisted feed's items are kept"
+    store.sync_sources([renamed, other])
+    [back, _] = store.feed_health()
+    assert (back.source, back.items_stored) == (renamed, 2), "listed again, with its history"
+
+
+def test_an_unchanged_feed_list_writes_nothing_so_workers_do_not_queue(
+    postgres_url: str,
+) -> None:
+    with open_store(postgres_url) as first:
+        first.sync_sources([FEED])
+    with psycopg.connect(postgres_url) as other_worker, open_store(postgres_url) as store:
+        # Another worker holds the feed's row (a claim being written).
+        other_worker.execute("SELECT * FROM sources FOR UPDATE")
+        synced = threading.Thread(target=store.sync_sources, args=([FEED],))
+        synced.start()
+        synced.join(timeout=10)
+        blocked = synced.is_alive()
+        other_worker.rollback()
+        synced.join()
+    assert not blocked, "the unchanged list waited for another worker's row lock"
+
+
 def test_a_fetch_is_remembered_with_its_validators_and_parser(store: Store) -> None:
     store.record_fetch(
         FEED, now=NOW, status="ok", feed_title="A", validators=('"e1"', "Tue", "h1"),

@@ -44,6 +44,13 @@ class Store(ItemTable, EditionTable, RecipientTable, DeliveryTable, EditTable, C
         """ "sqlite" or "postgresql"."""
         return self._db.kind
 
+    @property
+    def shared(self) -> bool:
+        """Whether runs at once share this database's work (PostgreSQL): each
+        claims feeds or readers a batch at a time, and a second `digest send`
+        waits for the first to fill the ledger rather than leaving."""
+        return self._db.shared
+
     def exclusive(self, name: str, *, wait: bool = False) -> AbstractContextManager[bool]:
         """Whether this process now holds the database's lock called `name`
         (`digest send` takes "send"); with `wait`, once the holder lets go."""

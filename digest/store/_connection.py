@@ -36,6 +36,9 @@ class Database(Protocol):
     """A connection to one of the two databases."""
 
     kind: str  # "sqlite" or "postgresql"
+    # A server many workers use at once, on one machine or several: they
+    # claim work a batch at a time and wait their turn for a lock.
+    shared: bool
     where: str  # the file, or the URL without its password: for messages
     # Appended to a SELECT that claims rows: PostgreSQL's FOR UPDATE SKIP
     # LOCKED; nothing on SQLite, where a write transaction excludes the others.
@@ -69,6 +72,7 @@ class Database(Protocol):
 
 class SQLiteDatabase:
     kind = "sqlite"
+    shared = False
     skip_locked = ""
     retryable: tuple[type[BaseException], ...] = ()
 

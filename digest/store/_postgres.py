@@ -34,6 +34,7 @@ class PostgresDatabase:
     next run connects afresh."""
 
     kind = "postgresql"
+    shared = True
     skip_locked = " FOR UPDATE SKIP LOCKED"
     retryable: tuple[type[BaseException], ...] = (
         errors.UniqueViolation,
