@@ -1,6 +1,7 @@
 """Several `digest send` runs at once against one PostgreSQL database, to the
 aiosmtpd test server: they share the readers out, and each reader gets the
-edition once, even when one sender is killed mid-list."""
+edition once, even when one sender is killed mid-list or the database server
+restarts under a send."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 
 from digest import load_config, open_digest
 
+from .postgres import Cluster
 from .smtp import Mailbox, run_smtp_server
 from .test_send import RECIPIENTS, exactly_once, send, send_config
 from .test_workers import run_holding_claims
@@ -83,10 +85,7 @@ def test_a_sender_killed_mid_list_leaves_its_readers_to_the_others(
 ) -> None:
     mailbox, _ = smtp
     runs = [start_send(shared_config) for _ in range(senders)]
-    deadline = time.monotonic() + 60
-    while len(mailbox.per_recipient()) < 20:
-        assert time.monotonic() < deadline, "the senders never got going"
-        time.sleep(0.005)
+    wait_for_deliveries(mailbox, 20)
     victim = run_holding_claims(runs, postgres_url, "deliveries")
     os.killpg(victim.pid, signal.SIGKILL)
     for run in runs:
@@ -94,12 +93,40 @@ def test_a_sender_killed_mid_list_leaves_its_readers_to_the_others(
         assert run.returncode == (-signal.SIGKILL if run is victim else 0), stderr
     again = send(shared_config)
     assert again.returncode == 0, again.stderr
-    # Each reader has it; the one message the killed sender had in flight may
-    # have gone twice, with the same Message-ID, which mail clients show once.
+    each_reader_once_but_the_one_in_doubt(mailbox)
+
+
+def test_a_database_restart_mid_send_is_reported_and_the_next_send_completes(
+    smtp: tuple[Mailbox, int], shared_config: Path, postgres_cluster: Cluster
+) -> None:
+    mailbox, _ = smtp
+    run = start_send(shared_config)
+    wait_for_deliveries(mailbox, 20)
+    postgres_cluster.restart()
+    _, stderr = run.communicate(timeout=180)
+    assert run.returncode != 0 and "lost the database" in stderr, stderr
+    assert "Traceback" not in stderr, stderr
+    assert len(mailbox.per_recipient()) < len(RECIPIENTS), "it stopped before the end"
+    again = send(shared_config)
+    assert again.returncode == 0, again.stderr
+    each_reader_once_but_the_one_in_doubt(mailbox)
+
+
+def wait_for_deliveries(mailbox: Mailbox, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while len(mailbox.per_recipient()) < count:
+        assert time.monotonic() < deadline, "the senders never got going"
+        time.sleep(0.005)
+
+
+def each_reader_once_but_the_one_in_doubt(mailbox: Mailbox) -> None:
+    """Each reader has the edition; the one message a stopped sender had in
+    flight may have gone twice, with the same Message-ID, which mail clients
+    show once."""
     by_reader: dict[str, set[str]] = {}
     for message in mailbox.messages():
         reader = message["To"].addresses[0].addr_spec
-        if reader in RECIPIENTS:  # not the editor's report of the killed run
+        if reader in RECIPIENTS:  # not the editor's report of the stopped run
             by_reader.setdefault(reader, set()).add(message["Message-ID"])
     assert sorted(by_reader) == sorted(RECIPIENTS)
     assert all(len(ids) == 1 for ids in by_reader.values())
