@@ -20,17 +20,33 @@ class SourceTable(StoreBase):
         A feed taken off the list is kept, unlisted, with its items: nothing
         already collected is lost, and putting it back restores its history.
         """
+        wanted = {source.url: (source.name, source.lang, source.user_agent) for source in sources}
         with self.transaction() as db:
-            db.execute("UPDATE sources SET listed = 0 WHERE url NOT LIKE 'editor:%'")
-            for source in sources:
-                db.execute(
-                    """
-                    INSERT INTO sources (url, name, lang, user_agent) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (url) DO UPDATE SET name = excluded.name, lang = excluded.lang,
-                        user_agent = excluded.user_agent, listed = 1
-                    """,
-                    (source.url, source.name, source.lang, source.user_agent),
+            # Only what changed is written: workers starting at once then
+            # take no row locks on an unchanged list, and do not queue.
+            stored = {
+                str(url): (name, lang, user_agent, bool(listed))
+                for url, name, lang, user_agent, listed in db.execute(
+                    "SELECT url, name, lang, user_agent, listed FROM sources "
+                    "WHERE url NOT LIKE 'editor:%'"
                 )
+            }
+            db.executemany(
+                "UPDATE sources SET listed = 0 WHERE url = ?",
+                [(url,) for url, row in stored.items() if row[3] and url not in wanted],
+            )
+            db.executemany(
+                """
+                INSERT INTO sources (url, name, lang, user_agent) VALUES (?, ?, ?, ?)
+                ON CONFLICT (url) DO UPDATE SET name = excluded.name, lang = excluded.lang,
+                    user_agent = excluded.user_agent, listed = 1
+                """,
+                [
+                    (url, *fields)
+                    for url, fields in wanted.items()
+                    if stored.get(url) != (*fields, True)
+                ],
+            )
 
     def source_id(self, db: Database, source: FeedSource) -> int:
         row = db.execute("SELECT id FROM sources WHERE url = ?", (source.url,)).fetchone()
