@@ -98,12 +98,12 @@ def cluster_items(
     window: timedelta = WINDOW,
     lang: str | None = None,
     concepts: Concepts | None = None,
-    known_terms: Mapping[tuple[str, str], Counter[str]] | None = None,
+    known_terms: Mapping[int, Counter[str]] | None = None,
 ) -> tuple[Story, ...]:
     """Stories with more than one report, each led by its best report.
     Without `concepts`, reports in different languages stay apart.
-    `known_terms` holds `term_counts` already worked out, by (title, summary):
-    the counts of items parsed in this run, made beside the parsing."""
+    `known_terms` holds `term_counts` already worked out, by item id: those
+    counted when the items were stored."""
     stories: list[list[tuple[_Report, float]]] = []
     index: dict[str, set[int]] = defaultdict(set)  # term → stories using it
     reports = _weighted_reports(items, concepts, known_terms or {})
@@ -177,12 +177,9 @@ def _candidates(report: _Report, index: dict[str, set[int]]) -> list[int]:
 def _weighted_reports(
     items: Sequence[Item],
     concepts: Concepts | None,
-    known: Mapping[tuple[str, str], Counter[str]],
+    known: Mapping[int, Counter[str]],
 ) -> list[_Report]:
-    counts = [
-        known.get((item.title, item.summary)) or term_counts(item.title, item.summary)
-        for item in items
-    ]
+    counts = [known.get(item.id) or term_counts(item.title, item.summary) for item in items]
     # Concepts are for comparing reports in two known languages, so only a
     # batch with several gets them, and only its reports of known language.
     languages = {item.lang for item in items if item.lang}
@@ -227,6 +224,16 @@ def term_counts(title: str, summary: str) -> Counter[str]:
     what the story is), then the start of the summary's."""
     start = " ".join(summary.split()[:SUMMARY_WORDS])
     return Counter(_terms(title) * 2 + _terms(start))
+
+
+def encode_terms(counts: Counter[str]) -> str:
+    """Term counts as text to store: each term as often as it comes. Terms
+    hold no spaces (words, or runs of three Khmer letters)."""
+    return " ".join(counts.elements())
+
+
+def decode_terms(text: str) -> Counter[str]:
+    return Counter(text.split())
 
 
 def _terms(text: str) -> list[str]:

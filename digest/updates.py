@@ -12,7 +12,6 @@ import hashlib
 import logging
 import multiprocessing
 import os
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ from typing import Any, TypeVar
 
 from . import fetch
 from .bundled import bundled_concepts
-from .cluster import cluster_items, term_counts
+from .cluster import cluster_items, decode_terms, encode_terms, term_counts
 from .context import Context
 from .errors import FeedError, FeedGone
 from .health import flag_feeds
@@ -59,9 +58,6 @@ class Updates:
 
     def __init__(self, context: Context) -> None:
         self.context = context
-        # Each parsed report's terms for story grouping, by (title, summary):
-        # counted in the parse workers while other feeds are still arriving.
-        self._terms: dict[tuple[str, str], Counter[str]] = {}
 
     def update(self, progress: Progress | None = None) -> list[FeedUpdate]:
         """Fetch, parse and store every listed feed: one result per feed, in list
@@ -78,18 +74,21 @@ class Updates:
         others = self.context.store.claimants("sources", datetime.now(UTC)) - {worker_name()}
         if any(update.new or update.updated for update in updates) and not others:
             self.group_stories()
-        self._terms.clear()  # counted for this run's grouping; a later one counts afresh
         return updates
 
     def group_stories(self) -> list[Story]:
-        """Find reports of the same event among recent items and store them."""
-        recent = self.context.store.items(since=self.context.now() - STORY_HORIZON)
+        """Find reports of the same event among recent items and store them.
+        Each report's terms were counted when it was stored; those stored
+        without them (added by hand, or before terms were kept) are counted now."""
+        since = self.context.now() - STORY_HORIZON
+        recent = self.context.store.items(since=since)
+        stored_terms = self.context.store.story_terms(since=since)
         stories = cluster_items(
             recent,
             threshold=self.context.config.digest.story_similarity,
             lang=self.context.config.digest.language,
             concepts=bundled_concepts(),
-            known_terms=self._terms,
+            known_terms={item: decode_terms(text) for item, text in stored_terms.items()},
         )
         self.context.store.replace_stories([item.id for item in recent], stories)
         return list(stories)
@@ -179,7 +178,6 @@ class Updates:
                 return partial(self._not_modified, source, fetched, (*validators, content_hash))
             loop = asyncio.get_running_loop()
             parsed, terms = await loop.run_in_executor(pool, parse_and_count, source, fetched)
-            self._terms.update(terms)
         except FeedError as exc:
             status: UpdateStatus = "gone" if isinstance(exc, FeedGone) else "failed"
             return partial(self._failed, source, exc.message, status)
@@ -187,19 +185,21 @@ class Updates:
             log.debug("unexpected error updating %s", source.url, exc_info=True)
             message = f"unexpected error: {type(exc).__name__}: {exc}"
             return partial(self._failed, source, message, "failed")
-        return partial(self._stored, source, fetched, parsed, (*validators, content_hash))
+        return partial(self._stored, source, fetched, parsed, terms, (*validators, content_hash))
 
     def _stored(
         self,
         source: FeedSource,
         fetched: FetchResult,
         parsed: ParsedFeed,
+        story_terms: dict[tuple[str, str], str],
         validators: tuple[str | None, str | None, str | None],
     ) -> FeedUpdate:
         counts = self.context.store.upsert_items(
             source,
             [(item, canonical_url(item.url)) for item in parsed.items],
             now=self.context.now(),
+            story_terms=story_terms,
         )
         self.context.store.record_fetch(
             source,
@@ -287,12 +287,14 @@ class _Claims:
 
 def parse_and_count(
     source: FeedSource, fetched: FetchResult
-) -> tuple[ParsedFeed, dict[tuple[str, str], Counter[str]]]:
-    """Parse a feed and count each entry's terms for story grouping: both in
-    a worker process, while the network brings the other feeds."""
+) -> tuple[ParsedFeed, dict[tuple[str, str], str]]:
+    """Parse a feed and count each entry's terms for story grouping, by
+    (title, summary): both in a worker process, while the network brings the
+    other feeds. The counts are stored with the items, as text."""
     parsed = parse_feed(source, fetched)
     terms = {
-        (item.title, item.summary): term_counts(item.title, item.summary) for item in parsed.items
+        (item.title, item.summary): encode_terms(term_counts(item.title, item.summary))
+        for item in parsed.items
     }
     return parsed, terms
 

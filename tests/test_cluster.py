@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from digest.bundled import bundled_concepts
-from digest.cluster import cluster_items, similarity
+from digest.cluster import cluster_items, decode_terms, similarity, term_counts
 from digest.concepts import item_concepts, parse_concepts
 from digest.config import load_config
 from digest.core import open_digest
@@ -101,6 +101,11 @@ def test_the_samples_stories_are_grouped_across_languages(tmp_path) -> None:  # 
         digest.update()
         items = {item.id: item for item in digest.store.items()}
         stories = digest.stories()
+        stored_terms = digest.store.story_terms(since=datetime(2000, 1, 1, tzinfo=UTC))
+    # Each report's terms were counted beside the parsing and kept with it.
+    assert {item_id: decode_terms(text) for item_id, text in stored_terms.items()} == {
+        item.id: term_counts(item.title, item.summary) for item in items.values()
+    }
     outlets = sorted(sorted(items[m].outlet for m in story.members) for story in stories)
     assert outlets == [
         # Meas Dara's arrest in Thailand, in English and French.
@@ -112,7 +117,7 @@ def test_the_samples_stories_are_grouped_across_languages(tmp_path) -> None:  # 
     ]
     for story in stories:
         assert items[story.lead].lang == "en", "the edition's language leads"
-    # The terms counted beside the parsing give the stories counting them afresh gives.
+    # The stored terms give the stories counting them afresh gives.
     afresh = cluster_items(
         list(items.values()),
         threshold=config.digest.story_similarity,

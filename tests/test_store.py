@@ -4,7 +4,7 @@ databases. Tests taking `database_target` run on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -118,6 +118,25 @@ def test_a_changed_item_is_updated_in_place(fresh_store: Store) -> None:
         "Final headline",
         before.first_seen,
     )
+
+
+def test_story_terms_are_kept_with_an_item_and_follow_its_words(fresh_store: Store) -> None:
+    def store(title: str, terms: str | None) -> None:
+        item = parsed("g1", "https://a.example/1", title=title)
+        known = {(item.title, item.summary): terms} if terms else None
+        fresh_store.upsert_items(
+            FEED_A, [(item, canonical_url(item.url))], now=NOW, story_terms=known
+        )
+
+    since = NOW - timedelta(days=1)
+    store("Draft headline", "draft draft headlin headlin summary")
+    [item] = fresh_store.items()
+    assert fresh_store.story_terms(since=since) == {item.id: "draft draft headlin headlin summary"}
+    store("Final headline", "final final headlin headlin summary")
+    assert fresh_store.story_terms(since=since) == {item.id: "final final headlin headlin summary"}
+    # New words without their terms: none kept, so grouping counts them afresh.
+    store("Final headline, corrected", None)
+    assert fresh_store.story_terms(since=since) == {}
 
 
 def test_a_failed_update_leaves_nothing_half_written(fresh_store: Store) -> None:

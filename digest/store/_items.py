@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -22,18 +22,25 @@ class UpsertCounts:
 
 class ItemTable(SourceTable):
     def upsert_items(
-        self, source: FeedSource, items: Sequence[tuple[ParsedItem, str]], *, now: datetime
+        self,
+        source: FeedSource,
+        items: Sequence[tuple[ParsedItem, str]],
+        *,
+        now: datetime,
+        story_terms: Mapping[tuple[str, str], str] | None = None,
     ) -> UpsertCounts:
         """Store a feed's items, each with its canonical URL, in one transaction.
 
         An item already stored is updated in place when its feed changed it
         (it stays the same item, not a new one); an item first stored from
         another feed, or taken in hand by an editor, is left as it is.
+        `story_terms` holds what story grouping compares, by (title,
+        summary): stored with the item, for `story_terms` to give back.
         """
         attempt = 1
         while True:
             try:
-                return self._upsert_once(source, items, now)
+                return self._upsert_once(source, items, now, story_terms or {})
             except self._db.retryable:
                 # Another worker stored one of these items first (the same
                 # link in two feeds): the next attempt finds it stored.
@@ -42,7 +49,11 @@ class ItemTable(SourceTable):
                 attempt += 1
 
     def _upsert_once(
-        self, source: FeedSource, items: Sequence[tuple[ParsedItem, str]], now: datetime
+        self,
+        source: FeedSource,
+        items: Sequence[tuple[ParsedItem, str]],
+        now: datetime,
+        story_terms: Mapping[tuple[str, str], str],
     ) -> UpsertCounts:
         new = updated = unchanged = 0
         with self.transaction() as db:
@@ -51,12 +62,13 @@ class ItemTable(SourceTable):
             for parsed, canonical in items:
                 fields = _feed_fields(parsed)  # once: matching, comparing and storing read it
                 row = known.match(fields, canonical)
+                terms = story_terms.get((parsed.title, parsed.summary))
                 if row is None:
-                    item_id = _insert_item(db, source_id, parsed, canonical, now)
+                    item_id = _insert_item(db, source_id, parsed, canonical, terms, now)
                     known.add((item_id, source_id, *fields, 0, canonical))
                     new += 1
                 elif row[1] == source_id and not row[9] and tuple(row[2:9]) != fields:
-                    _update_item(db, int(str(row[0])), fields, canonical, now)
+                    _update_item(db, int(str(row[0])), fields, canonical, terms, now)
                     known.replace(row, fields, canonical)
                     updated += 1
                 else:
@@ -71,6 +83,15 @@ class ItemTable(SourceTable):
         """
         bound = iso(since)
         return [_item(row) for row in self._db.execute(query, (bound, bound))]
+
+    def story_terms(self, *, since: datetime) -> dict[int, str]:
+        """The terms stored with the items dated at or after `since`, by id
+        (items stored without them are left out)."""
+        query = (
+            "SELECT id, story_terms FROM items WHERE story_terms IS NOT NULL "
+            "AND coalesce(published_at, first_seen_at) >= ?"
+        )
+        return {int(row[0]): str(row[1]) for row in self._db.execute(query, (iso(since),))}
 
     def item(self, item_id: int) -> Item | None:
         """One stored item by its id."""
@@ -101,14 +122,15 @@ class ItemTable(SourceTable):
             row = db.execute(
                 "SELECT id FROM items WHERE canonical_url = ?", (canonical,)
             ).fetchone()
+            # Its words are new: story grouping counts them when it meets them.
             if row is None:
-                item_id = _insert_item(db, source_id, parsed, canonical, now)
+                item_id = _insert_item(db, source_id, parsed, canonical, None, now)
             else:
                 item_id = int(row[0])
                 db.execute(
                     "UPDATE items SET title = ?, summary = ?, published_at = "
-                    "coalesce(?, published_at), lang = coalesce(?, lang), updated_at = ? "
-                    "WHERE id = ?",
+                    "coalesce(?, published_at), lang = coalesce(?, lang), updated_at = ?, "
+                    "story_terms = NULL WHERE id = ?",
                     (
                         parsed.title,
                         parsed.summary,
@@ -248,13 +270,18 @@ def _forget(index: dict[_Key, _Row], key: _Key, row: _Row) -> None:
 
 
 def _insert_item(
-    db: Database, source_id: int, parsed: ParsedItem, canonical: str, now: datetime
+    db: Database,
+    source_id: int,
+    parsed: ParsedItem,
+    canonical: str,
+    story_terms: str | None,
+    now: datetime,
 ) -> int:
     cursor = db.execute(
         """
         INSERT INTO items (source_id, guid, url, canonical_url, title, summary, author,
-            lang, published_at, first_seen_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            lang, published_at, first_seen_at, updated_at, story_terms)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         RETURNING id
         """,
         (
@@ -269,13 +296,19 @@ def _insert_item(
             iso(parsed.published),
             iso(now),
             iso(now),
+            story_terms,
         ),
     )
     return int(cursor.fetchone()[0])
 
 
 def _update_item(
-    db: Database, item_id: int, fields: _Fields, canonical: str, now: datetime
+    db: Database,
+    item_id: int,
+    fields: _Fields,
+    canonical: str,
+    story_terms: str | None,
+    now: datetime,
 ) -> None:
     # The GUID follows the feed (so a feed that rewrote its GUIDs matches by
     # GUID again next time). If the feed moved this item onto a link another
@@ -283,14 +316,14 @@ def _update_item(
     db.execute(
         """
         UPDATE items SET guid = ?, url = ?, title = ?, summary = ?, author = ?, lang = ?,
-            published_at = ?, updated_at = ?,
+            published_at = ?, updated_at = ?, story_terms = ?,
             canonical_url = CASE
                 WHEN EXISTS (SELECT 1 FROM items AS other
                              WHERE other.canonical_url = ? AND other.id != items.id)
                 THEN canonical_url ELSE ? END
         WHERE id = ?
         """,
-        (*fields, iso(now), canonical, canonical, item_id),
+        (*fields, iso(now), story_terms, canonical, canonical, item_id),
     )
 
 

@@ -208,6 +208,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
     ALTER TABLE deliveries ADD COLUMN claimed_until TEXT;
     """,
+    # 12: the words story grouping compares, counted once, beside the parsing,
+    # and kept: regrouping a month of news need not read every item again
+    """
+    ALTER TABLE items ADD COLUMN story_terms TEXT;
+    """,
 )
 
 # Where PostgreSQL needs other words than the translated SQLite migration.
