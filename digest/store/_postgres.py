@@ -135,7 +135,14 @@ def open_postgres(url: str) -> PostgresDatabase:
     """Connect to the database at `url`, creating or migrating its schema."""
     where = display_url(url)
     try:
-        connection = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        # Not prepared: a prepared statement keeps the plan made when it was
+        # first prepared, and one made while `items` was nearly empty scans
+        # the whole table. Measured: storing a 10-item feed went from 1.9 ms
+        # to 6.6 ms as a fresh database grew to 20,000 items; planned each
+        # time, it stays at 1.3 ms.
+        connection = psycopg.connect(
+            url, autocommit=True, connect_timeout=10, prepare_threshold=None
+        )
     except psycopg.Error as exc:
         raise StoreError(where, f"cannot connect: {first_line(exc)}") from exc
     database = PostgresDatabase(connection, where)
