@@ -95,6 +95,27 @@ def test_an_entry_listed_twice_in_one_fetch_is_one_item(fresh_store: Store) -> N
     }
 
 
+def test_one_title_on_one_date_twice_in_a_feed_is_one_item(fresh_store: Store) -> None:
+    when = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    counts = upsert(
+        fresh_store,
+        FEED_A,
+        parsed("g1", "https://a.example/1", published=when),
+        parsed("g2", "https://a.example/2", published=when),  # moved, with a new GUID
+    )
+    assert (counts.new, counts.updated) == (1, 1)
+    assert [item.url for item in fresh_store.items()] == ["https://a.example/2"]
+
+
+def test_a_long_feed_stores_what_is_new_and_knows_what_is_not(fresh_store: Store) -> None:
+    # Past the 500 entries looked up at once, in both runs.
+    entries = [parsed(f"g{n}", f"https://a.example/{n}", title=f"Story {n}") for n in range(1200)]
+    first = upsert(fresh_store, FEED_A, *entries[:700])
+    again = upsert(fresh_store, FEED_A, *entries)
+    assert (first.new, again.new, again.unchanged) == (700, 500, 700)
+    assert {item.title for item in fresh_store.items()} == {f"Story {n}" for n in range(1200)}
+
+
 def test_same_link_across_feeds_is_one_item(fresh_store: Store) -> None:
     upsert(fresh_store, FEED_A, parsed("a-1", "https://a.example/story"))
     counts = upsert(

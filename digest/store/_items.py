@@ -59,13 +59,23 @@ class ItemTable(SourceTable):
         with self.transaction() as db:
             source_id = self.source_id(db, source)
             known = _KnownItems(db, source_id, items)
+            # New entries that cannot be one another are stored together at
+            # the end, in one round trip; a feed listing an entry twice is
+            # stored an entry at a time, each one matched against those before.
+            together: list[tuple[object, ...]] | None = [] if _distinct(items) else None
             for parsed, canonical in items:
                 fields = _feed_fields(parsed)  # once: matching, comparing and storing read it
                 row = known.match(fields, canonical)
                 terms = story_terms.get((parsed.title, parsed.summary))
                 if row is None:
-                    item_id = _insert_item(db, source_id, parsed, canonical, terms, now)
-                    known.add((item_id, source_id, *fields, 0, canonical))
+                    values = _item_values(source_id, parsed, canonical, terms, now)
+                    if together is None:
+                        item_id = int(
+                            db.execute(f"{_INSERT_ITEM} RETURNING id", values).fetchone()[0]
+                        )
+                        known.add((item_id, source_id, *fields, 0, canonical))
+                    else:
+                        together.append(values)
                     new += 1
                 elif row[1] == source_id and not row[9] and tuple(row[2:9]) != fields:
                     _update_item(db, int(str(row[0])), fields, canonical, terms, now)
@@ -73,6 +83,7 @@ class ItemTable(SourceTable):
                     updated += 1
                 else:
                     unchanged += 1
+            db.executemany(_INSERT_ITEM, together or ())
         return UpsertCounts(new=new, updated=updated, unchanged=unchanged)
 
     def items(self, *, since: datetime | None = None) -> list[Item]:
@@ -124,7 +135,8 @@ class ItemTable(SourceTable):
             ).fetchone()
             # Its words are new: story grouping counts them when it meets them.
             if row is None:
-                item_id = _insert_item(db, source_id, parsed, canonical, None, now)
+                values = _item_values(source_id, parsed, canonical, None, now)
+                item_id = _insert_item(db, values)
             else:
                 item_id = int(row[0])
                 db.execute(
@@ -226,19 +238,25 @@ class _KnownItems:
         self._by_guid: dict[object, _Row] = {}
         self._by_url: dict[object, _Row] = {}
         self._by_title_date: dict[tuple[object, object], _Row] = {}
-        lookups = (
-            ("source_id = ? AND guid", [parsed.guid for parsed, _ in entries]),
-            ("canonical_url", [canonical for _, canonical in entries]),
-            ("source_id = ? AND title", [parsed.title for parsed, _ in entries]),
-        )
-        for condition, values in lookups:
-            scoped = condition.startswith("source_id")
-            for start in range(0, len(values), _LOOKUP_CHUNK):
-                chunk = values[start : start + _LOOKUP_CHUNK]
-                marks = ", ".join("?" * len(chunk))
-                query = f"SELECT {_KNOWN_COLUMNS} FROM items WHERE {condition} IN ({marks})"
-                for row in db.execute(query, [source_id, *chunk] if scoped else chunk):
-                    self.add(row)
+        # One query a part of the feed finds its items by any of the three,
+        # first stored first.
+        for start in range(0, len(entries), _LOOKUP_CHUNK):
+            part = entries[start : start + _LOOKUP_CHUNK]
+            marks = ", ".join("?" * len(part))
+            query = (
+                f"SELECT {_KNOWN_COLUMNS} FROM items "
+                f"WHERE (source_id = ? AND guid IN ({marks})) OR canonical_url IN ({marks}) "
+                f"OR (source_id = ? AND title IN ({marks})) ORDER BY id"
+            )
+            values = [
+                source_id,
+                *(parsed.guid for parsed, _ in part),
+                *(canonical for _, canonical in part),
+                source_id,
+                *(parsed.title for parsed, _ in part),
+            ]
+            for row in db.execute(query, values):
+                self.add(row)
 
     def add(self, row: _Row) -> None:
         self._by_url.setdefault(row[10], row)
@@ -269,37 +287,44 @@ def _forget(index: dict[_Key, _Row], key: _Key, row: _Row) -> None:
         del index[key]
 
 
-def _insert_item(
-    db: Database,
-    source_id: int,
-    parsed: ParsedItem,
-    canonical: str,
-    story_terms: str | None,
-    now: datetime,
-) -> int:
-    cursor = db.execute(
-        """
-        INSERT INTO items (source_id, guid, url, canonical_url, title, summary, author,
-            lang, published_at, first_seen_at, updated_at, story_terms)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        RETURNING id
-        """,
-        (
-            source_id,
-            parsed.guid,
-            parsed.url,
-            canonical,
-            parsed.title,
-            parsed.summary,
-            parsed.author,
-            parsed.lang,
-            iso(parsed.published),
-            iso(now),
-            iso(now),
-            story_terms,
-        ),
+_INSERT_ITEM = """
+    INSERT INTO items (source_id, guid, url, canonical_url, title, summary, author,
+        lang, published_at, first_seen_at, updated_at, story_terms)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def _item_values(
+    source_id: int, parsed: ParsedItem, canonical: str, story_terms: str | None, now: datetime
+) -> tuple[object, ...]:
+    """A new item's row, in the order _INSERT_ITEM names its columns."""
+    return (
+        source_id,
+        parsed.guid,
+        parsed.url,
+        canonical,
+        parsed.title,
+        parsed.summary,
+        parsed.author,
+        parsed.lang,
+        iso(parsed.published),
+        iso(now),
+        iso(now),
+        story_terms,
     )
-    return int(cursor.fetchone()[0])
+
+
+def _insert_item(db: Database, values: tuple[object, ...]) -> int:
+    return int(db.execute(f"{_INSERT_ITEM} RETURNING id", values).fetchone()[0])
+
+
+def _distinct(entries: Sequence[tuple[ParsedItem, str]]) -> bool:
+    """Whether no entry of a feed could match another as one item: no GUID,
+    canonical URL, or title on one date comes twice (see _KnownItems.match)."""
+    guids = [parsed.guid for parsed, _ in entries]
+    links = [canonical for _, canonical in entries]
+    dated = [(p.title, p.published) for p, _ in entries if p.published is not None]
+    return all(len(set(keys)) == len(keys) for keys in (guids, links, dated))
 
 
 def _update_item(
