@@ -82,13 +82,15 @@ class Updates:
         without them (added by hand, or before terms were kept) are counted now."""
         since = self.context.now() - STORY_HORIZON
         recent = self.context.store.items(since=since)
-        stored_terms = self.context.store.story_terms(since=since)
+        known_terms = {
+            item: decode_terms(text) for item, text in self.context.store.story_terms(since=since)
+        }
         stories = cluster_items(
             recent,
             threshold=self.context.config.digest.story_similarity,
             lang=self.context.config.digest.language,
             concepts=bundled_concepts(),
-            known_terms={item: decode_terms(text) for item, text in stored_terms.items()},
+            known_terms=known_terms,
         )
         self.context.store.replace_stories([item.id for item in recent], stories)
         return list(stories)

@@ -101,7 +101,7 @@ def test_the_samples_stories_are_grouped_across_languages(tmp_path) -> None:  # 
         digest.update()
         items = {item.id: item for item in digest.store.items()}
         stories = digest.stories()
-        stored_terms = digest.store.story_terms(since=datetime(2000, 1, 1, tzinfo=UTC))
+        stored_terms = dict(digest.store.story_terms(since=datetime(2000, 1, 1, tzinfo=UTC)))
     # Each report's terms were counted beside the parsing and kept with it.
     assert {item_id: decode_terms(text) for item_id, text in stored_terms.items()} == {
         item.id: term_counts(item.title, item.summary) for item in items.values()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -95,14 +95,15 @@ class ItemTable(SourceTable):
         bound = iso(since)
         return [_item(row) for row in self._db.execute(query, (bound, bound))]
 
-    def story_terms(self, *, since: datetime) -> dict[int, str]:
-        """The terms stored with the items dated at or after `since`, by id
-        (items stored without them are left out)."""
+    def story_terms(self, *, since: datetime) -> Iterator[tuple[int, str]]:
+        """The terms stored with the items dated at or after `since`, with
+        their ids (items stored without them are left out), as they are read."""
         query = (
             "SELECT id, story_terms FROM items WHERE story_terms IS NOT NULL "
             "AND coalesce(published_at, first_seen_at) >= ?"
         )
-        return {int(row[0]): str(row[1]) for row in self._db.execute(query, (iso(since),))}
+        for item_id, terms in self._db.execute(query, (iso(since),)):
+            yield int(item_id), str(terms)
 
     def item(self, item_id: int) -> Item | None:
         """One stored item by its id."""
