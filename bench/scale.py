@@ -12,7 +12,8 @@ loopback:
 For each it prints wall time, throughput in all and per worker, the scaling
 of 4 workers against 1, the peak RSS of each worker's main process, the most
 client connections to the database seen at once, and the CPU the workers
-used (with this benchmark's own feed farm or SMTP sink beside it) against
+used (with PostgreSQL's and this benchmark's own feed farm or SMTP sink
+beside it) against
 what this machine's cores could give: where 4 workers are not 4 times 1, that
 says which bound applies. The baseline is 1 worker, measured in the same run.
 
@@ -57,6 +58,7 @@ class Run:
     wall: float
     cpu: float  # user + system seconds of the workers' processes and their children
     own_cpu: float  # this process's: the feed farm or the SMTP sink it serves
+    server_cpu: float  # PostgreSQL's processes
     peak_rss_mb: list[float]
     connections: int
     done: int  # feeds stored, or messages the sink took
@@ -73,8 +75,12 @@ def start_workers(
     ]
 
 
-def wait_all(runs: list[subprocess.Popen[bytes]], url: str) -> tuple[float, list[float], int]:
-    """Wait for every worker; (CPU seconds, peak RSS MB each, most connections)."""
+def wait_all(
+    runs: list[subprocess.Popen[bytes]], url: str, server: dict[int, float]
+) -> tuple[float, list[float], int]:
+    """Wait for every worker; (CPU seconds, peak RSS MB each, most connections).
+    `server` follows each PostgreSQL process's CPU, sampled while they live
+    (a worker's server process ends with its connection)."""
     most = 0
     stop = threading.Event()
 
@@ -82,6 +88,7 @@ def wait_all(runs: list[subprocess.Popen[bytes]], url: str) -> tuple[float, list
         nonlocal most
         with psycopg.connect(url, autocommit=True) as db:
             while not stop.is_set():
+                server.update(postgres_cpu())
                 row = db.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                     "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
@@ -104,17 +111,39 @@ def wait_all(runs: list[subprocess.Popen[bytes]], url: str) -> tuple[float, list
     return max(cpu, children.ru_utime + children.ru_stime), peaks, most
 
 
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds used so far by each live process named postgres: the
+    throwaway server's (the machine runs no other)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # gone meanwhile
+            continue
+        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
+        if name.startswith("postgres"):
+            fields = rest.split()
+            used[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
 def measure(command: str, config: Path, url: str, workers: int, done: Callable[[], int]) -> Run:
     """`workers` runs of `digest <command>` at once, measured to the last."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     own_before = resource.getrusage(resource.RUSAGE_SELF)
+    server_before = postgres_cpu()
+    server_after = dict(server_before)
     started = time.perf_counter()
-    cpu, peaks, connections = wait_all(start_workers(command, config, url, workers), url)
+    runs = start_workers(command, config, url, workers)
+    cpu, peaks, connections = wait_all(runs, url, server_after)
     wall = time.perf_counter() - started
+    server_after.update(postgres_cpu())
+    server = sum(used - server_before.get(pid, 0.0) for pid, used in server_after.items())
     cpu -= before.ru_utime + before.ru_stime
     own = resource.getrusage(resource.RUSAGE_SELF)
     own_cpu = own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime
-    return Run(workers, wall, cpu, own_cpu, peaks, connections, done())
+    return Run(workers, wall, cpu, own_cpu, server, peaks, connections, done())
 
 
 @dataclass
@@ -253,8 +282,8 @@ def report(title: str, unit: str, runs: list[Run]) -> None:
     print(f"\n{title}")
     print(
         f"  {'workers':>7} {'wall s':>8} {unit + '/s':>10} {'per worker':>10} "
-        f"{'vs 1':>6} {'CPU s':>7} {'CPU use':>8} {'bench CPU':>9} {'peak RSS MB (each)':>22} "
-        f"{'conns':>5}"
+        f"{'vs 1':>6} {'CPU s':>7} {'CPU use':>8} {'server CPU':>10} {'bench CPU':>9} "
+        f"{'peak RSS MB (each)':>22} {'conns':>5}"
     )
     for run in runs:
         rate = run.done / run.wall
@@ -263,16 +292,17 @@ def report(title: str, unit: str, runs: list[Run]) -> None:
         print(
             f"  {run.workers:>7} {run.wall:>8.1f} {rate:>10,.0f} {rate / run.workers:>10,.0f} "
             f"{base.wall / run.wall:>5.2f}x {run.cpu:>7.1f} {busy:>7.0%} "
+            f"{run.server_cpu / (run.wall * cores):>9.0%} "
             f"{run.own_cpu / (run.wall * cores):>8.0%} {peaks:>22} {run.connections:>5}"
         )
     last = runs[-1]
-    busy = (last.cpu + last.own_cpu) / (last.wall * cores)
+    busy = (last.cpu + last.own_cpu + last.server_cpu) / (last.wall * cores)
     bound = (
-        f"CPU-bound: the workers and this benchmark's own servers kept {busy:.0%} of this "
-        f"machine's {cores} cores busy"
+        f"CPU-bound: the workers, PostgreSQL and this benchmark's own servers kept {busy:.0%} "
+        f"of this machine's {cores} cores busy"
         if busy > 0.8
-        else f"not CPU-bound ({busy:.0%} of {cores} cores with this benchmark's own servers): "
-        "the database's round trips (and PostgreSQL's own CPU, not counted here) set the pace"
+        else f"not CPU-bound ({busy:.0%} of {cores} cores with PostgreSQL and this "
+        "benchmark's own servers): the database's round trips set the pace"
     )
     print(f"  scaling {last.workers} against 1: {base.wall / last.wall:.2f}x; {bound}")
 
