@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from .context import Context
 from .copies import Copies
@@ -233,7 +233,7 @@ class Outbox:
             try:
                 while len(attempted) < cap:
                     claimed = store.claim_deliveries(
-                        slug, worker, now=datetime.now(UTC), lease=self._lease(),
+                        slug, worker, now=store.clock(), lease=self._lease(),
                         limit=min(batch, cap - len(attempted)),
                     )  # fmt: skip
                     owed = [line for line in claimed if line.address in active]

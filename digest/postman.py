@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
@@ -119,8 +118,9 @@ class Postman:
         a line another sender is sending now is neither failed nor to retry:
         only the "sending" lines no sender is at work on are in doubt (read
         after the ledger, so that a line finished meanwhile is not one)."""
-        lines = self.context.store.deliveries(slug)
-        in_doubt = self.context.store.in_doubt(slug, datetime.now(UTC)) if shared else None
+        store = self.context.store
+        lines = store.deliveries(slug)
+        in_doubt = store.in_doubt(slug, store.clock()) if shared else None
         permanent = tuple(d for d in lines if d.status == "failed-permanent")
         temporary = tuple(
             d

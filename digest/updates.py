@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -71,7 +71,8 @@ class Updates:
         updates = asyncio.run(self._update_all(claims, progress))
         # Grouping reads every recent item: with runs at once, the last one
         # to finish does it, once, for all (a run still holding feeds will).
-        others = self.context.store.claimants("sources", datetime.now(UTC)) - {worker_name()}
+        store = self.context.store
+        others = store.claimants("sources", store.clock()) - {worker_name()}
         if any(update.new or update.updated for update in updates) and not others:
             self.group_stories()
         return updates
@@ -279,7 +280,7 @@ class _Claims:
         self._round, urls = self.context.store.claim_feeds(
             worker_name(),
             self._round,
-            now=datetime.now(UTC),
+            now=self.context.store.clock(),
             lease=timedelta(seconds=self.context.config.fetch.lease),
             limit=self.batch,
         )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from .store import Store
 
@@ -25,7 +24,7 @@ def worker_name() -> str:
 def lapse_dead_claims(store: Store, table: str) -> None:
     """Let go of the claims on `table` held by processes of this machine that
     no longer run."""
-    dead = list(_dead_here(store.claimants(table, datetime.now(UTC))))
+    dead = list(_dead_here(store.claimants(table, store.clock())))
     if dead:
         store.drop_claims(table, dead)
 

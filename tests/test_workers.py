@@ -14,10 +14,13 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from digest import load_config, open_digest, updates, workers
 
 from .conftest import FeedServer, write_config
 from .postgres import Cluster
@@ -167,3 +170,33 @@ def test_a_database_restart_mid_update_is_reported_and_the_next_run_completes(
     code, stderr = finish(start_update(config, postgres_url))
     assert code == 0, stderr
     assert_every_item_once_and_every_feed_reached(postgres_url)
+
+
+class _TwoHoursFast(datetime):
+    """A machine whose clock runs two hours ahead of the database's."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _TwoHoursFast:  # type: ignore[override]
+        real = datetime.now(tz)
+        return cls.fromtimestamp(real.timestamp() + 7200, real.tzinfo)
+
+
+def test_a_worker_whose_clock_runs_ahead_takes_no_feed_another_holds(
+    feed_server: FeedServer, tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Claims are timed by the database's clock: by this machine's, two hours
+    fast, the other worker's lease would have run out long ago."""
+    config_path = farm(feed_server, tmp_path, delay=0)
+    monkeypatch.setenv("DIGEST_DATABASE_URL", postgres_url)
+    with open_digest(load_config(config_path)) as digest:
+        store = digest.store
+        store.sync_sources(digest.context.sources())
+        _, held = store.claim_feeds(
+            "elsewhere:1", None, now=store.clock(), lease=timedelta(seconds=LEASE * 30), limit=99
+        )
+        assert len(held) == FEEDS
+        for module in (updates, workers):
+            monkeypatch.setattr(module, "datetime", _TwoHoursFast, raising=False)
+        assert digest.update() == []
+    fetched = sum(len(feed_server.hits(f"/feed-{n}.xml")) for n in range(FEEDS))
+    assert fetched == 0, "it fetched feeds another worker holds"

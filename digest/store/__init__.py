@@ -12,6 +12,7 @@ transaction.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 
 from ._base import Claims
@@ -50,6 +51,12 @@ class Store(ItemTable, EditionTable, RecipientTable, DeliveryTable, EditTable, C
         claims feeds or readers a batch at a time, and a second `digest send`
         waits for the first to fill the ledger rather than leaving."""
         return self._db.shared
+
+    def clock(self) -> datetime:
+        """The time by the database, which claims are timed by: on
+        PostgreSQL the server's, so that workers on machines whose clocks
+        disagree still agree on when a claim lapses."""
+        return self._db.clock()
 
     def exclusive(self, name: str, *, wait: bool = False) -> AbstractContextManager[bool]:
         """Whether this process now holds the database's lock called `name`

@@ -13,6 +13,7 @@ import fcntl
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -69,6 +70,10 @@ class Database(Protocol):
         """Within a transaction: wait until no other transaction holds `name`."""
         ...
 
+    def clock(self) -> datetime:
+        """The time by the database: what claims are timed by."""
+        ...
+
 
 class SQLiteDatabase:
     kind = "sqlite"
@@ -96,6 +101,10 @@ class SQLiteDatabase:
 
     def rollback(self) -> None:
         self.connection.execute("ROLLBACK")
+
+    def clock(self) -> datetime:
+        # A file on this machine: every run that opens it shares its clock.
+        return datetime.now(UTC)
 
     def close(self) -> None:
         self.connection.close()

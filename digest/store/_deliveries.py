@@ -8,7 +8,7 @@ killed at any point leaves a ledger the next run can resume from.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ..types import Delivery, DeliveryStatus, FrozenEdition, Logo, RenderedEdition
 from ._base import StoreBase, iso, optional_time, parse_time
@@ -146,7 +146,7 @@ class DeliveryTable(StoreBase):
                 "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, "
                 "updated_at = ?, claimed_until = ? "
                 "WHERE slug = ? AND address = ? AND claimed_by = ?",
-                (iso(now), iso(datetime.now(UTC) + lease), slug, address, worker),
+                (iso(now), iso(self._db.clock() + lease), slug, address, worker),
             )
             return cursor.rowcount > 0
 
