@@ -48,7 +48,11 @@ class Database(Protocol):
     # stored the same row first, or the server broke a deadlock.
     retryable: tuple[type[BaseException], ...]
 
-    def execute(self, sql: str, parameters: Parameters = ()) -> Cursor: ...
+    def execute(self, sql: str, parameters: Parameters = (), *, prepare: bool = True) -> Cursor:
+        """Run one statement. `prepare=False` where a plan kept from earlier
+        would go stale: on a table a run fills from nothing (PostgreSQL keeps
+        a prepared statement's plan; SQLite plans every statement anyway)."""
+        ...
 
     def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> int: ...
 
@@ -85,7 +89,7 @@ class SQLiteDatabase:
         self.connection = connection
         self.where = where
 
-    def execute(self, sql: str, parameters: Parameters = ()) -> Cursor:
+    def execute(self, sql: str, parameters: Parameters = (), *, prepare: bool = True) -> Cursor:
         return self.connection.execute(sql, parameters)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> int:
