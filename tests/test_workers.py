@@ -21,6 +21,7 @@ import psycopg
 import pytest
 
 from digest import load_config, open_digest, updates, workers
+from digest.store import _postgres as postgres_store
 
 from .conftest import FeedServer, write_config
 from .postgres import Cluster
@@ -188,15 +189,19 @@ def test_a_worker_whose_clock_runs_ahead_takes_no_feed_another_holds(
     fast, the other worker's lease would have run out long ago."""
     config_path = farm(feed_server, tmp_path, delay=0)
     monkeypatch.setenv("DIGEST_DATABASE_URL", postgres_url)
+    with psycopg.connect(postgres_url) as server:
+        server_now = server.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
+    for module in (updates, workers, postgres_store):
+        monkeypatch.setattr(module, "datetime", _TwoHoursFast, raising=False)
     with open_digest(load_config(config_path)) as digest:
         store = digest.store
+        assert abs(store.clock() - server_now) < timedelta(minutes=1), "not the server's time"
         store.sync_sources(digest.context.sources())
+        # Another worker holds every feed, for a lease of a minute by the server.
         _, held = store.claim_feeds(
-            "elsewhere:1", None, now=store.clock(), lease=timedelta(seconds=LEASE * 30), limit=99
+            "elsewhere:1", None, now=store.clock(), lease=timedelta(minutes=1), limit=99
         )
         assert len(held) == FEEDS
-        for module in (updates, workers):
-            monkeypatch.setattr(module, "datetime", _TwoHoursFast, raising=False)
         assert digest.update() == []
     fetched = sum(len(feed_server.hits(f"/feed-{n}.xml")) for n in range(FEEDS))
     assert fetched == 0, "it fetched feeds another worker holds"

@@ -16,7 +16,7 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import psycopg
@@ -46,6 +46,7 @@ class PostgresDatabase:
     def __init__(self, connection: psycopg.Connection[Any], where: str) -> None:
         self.connection = connection
         self.where = where
+        self._offset: timedelta | None = None  # the server's clock less this machine's
 
     def execute(self, sql: str, parameters: Parameters = (), *, prepare: bool = True) -> Cursor:
         # psycopg prepares a statement on its sixth run (None), or never (False).
@@ -69,10 +70,16 @@ class PostgresDatabase:
             raise self._lost(exc) from exc
 
     def clock(self) -> datetime:
-        # The server's: workers on machines whose clocks disagree still agree
-        # on when a claim lapses.
-        row = self.execute("SELECT clock_timestamp()").fetchone()
-        return cast(datetime, row[0]).astimezone(UTC)
+        # The server's, so that workers on machines whose clocks disagree
+        # still agree on when a claim lapses: this machine's clock set by how
+        # far it stands from the server's, asked once a connection rather
+        # than once a message.
+        if self._offset is None:
+            asked = datetime.now(UTC)
+            row = self.execute("SELECT clock_timestamp()").fetchone()
+            answered = datetime.now(UTC)
+            self._offset = cast(datetime, row[0]) - (asked + (answered - asked) / 2)
+        return datetime.now(UTC) + self._offset
 
     def _lost(self, exc: BaseException) -> StoreError:
         return StoreError(self.where, f"lost the database: {first_line(exc)}")
