@@ -107,7 +107,7 @@ def cluster_items(
     counted when the items were stored."""
     stories: list[list[tuple[_Report, float]]] = []
     index: dict[str, set[int]] = defaultdict(set)  # term → stories using it
-    reports = _weighted_reports(items, concepts, known_terms or {})
+    reports = _reports(items, concepts, known_terms or {})
     for report in sorted(reports, key=lambda r: (r.item.date, r.item.id)):
         best, best_score = None, 0.0
         for position in _candidates(report, index):
@@ -175,11 +175,12 @@ def _candidates(report: _Report, index: dict[str, set[int]]) -> list[int]:
     return sorted(found, reverse=True)
 
 
-def _weighted_reports(
+def _reports(
     items: Sequence[Item],
     concepts: Concepts | None,
     known: Mapping[int, Counter[str]],
 ) -> list[_Report]:
+    """Each item with its terms and concepts, and the rarities of the batch."""
     counts = [known.get(item.id) or term_counts(item.title, item.summary) for item in items]
     # Concepts are for comparing reports in two known languages, so only a
     # batch with several gets them, and only its reports of known language.
