@@ -162,15 +162,12 @@ class ItemTable(SourceTable):
         """Forget the stories of the items in `scope`, then store `stories`."""
         with self.transaction() as db:
             db.serialise("stories")  # workers finishing together regroup in turn
-            # In parts, not a statement an item: a month of news is 100,000
-            # items, and one round trip each took PostgreSQL seconds.
-            for start in range(0, len(scope), _LOOKUP_CHUNK):
-                part = tuple(scope[start : start + _LOOKUP_CHUNK])
-                marks = ", ".join("?" * len(part))
+            # In parts: a statement an item took PostgreSQL seconds for a month.
+            for part, marks in _parts(scope):
                 db.execute(
                     f"DELETE FROM story_members "
                     f"WHERE item_id IN ({marks}) OR lead_id IN ({marks})",
-                    part + part,
+                    (*part, *part),
                 )
             db.executemany(
                 "INSERT INTO story_members (item_id, lead_id, position, score) "
@@ -218,6 +215,7 @@ _Row = tuple[object, ...]
 # guid, url, title, summary, author, lang, published_at (see _feed_fields)
 _Fields = tuple[str | None, ...]
 _Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
 
 
 class _KnownItems:
@@ -237,15 +235,11 @@ class _KnownItems:
         self._by_guid: dict[object, _Row] = {}
         self._by_url: dict[object, _Row] = {}
         self._by_title_date: dict[tuple[object, object], _Row] = {}
-        # One query a part of the feed finds its items by any of the three,
-        # first stored first. Never prepared, nor are the statements storing
-        # items: a plan kept from when `items` was nearly empty scans the
-        # whole table (storing a 10-item feed grew from 1.9 to 6.6 ms as a
-        # fresh PostgreSQL database reached 20,000 items; planned each time,
-        # 1.3 ms throughout).
-        for start in range(0, len(entries), _LOOKUP_CHUNK):
-            part = entries[start : start + _LOOKUP_CHUNK]
-            marks = ", ".join("?" * len(part))
+        # One query a part finds the feed's items by any of the three, first
+        # stored first. Never prepared, nor the statements storing items: a
+        # plan kept from when `items` was nearly empty scans the whole table
+        # (a 10-item feed took 1.9 -> 6.6 ms by 20,000 items; now about 1 ms).
+        for part, marks in _parts(entries):
             query = (
                 f"SELECT {_KNOWN_COLUMNS} FROM items "
                 f"WHERE (source_id = ? AND guid IN ({marks})) OR canonical_url IN ({marks}) "
@@ -283,6 +277,13 @@ class _KnownItems:
         holder = self._by_url.get(canonical)
         kept = row[10] if holder is not None and holder[0] != row[0] else canonical
         self.add((row[0], row[1], *fields, row[9], kept))
+
+
+def _parts(values: Sequence[_Value]) -> Iterator[tuple[Sequence[_Value], str]]:
+    """`values` in parts of _LOOKUP_CHUNK, each with its "?, ?, ..." marks."""
+    for start in range(0, len(values), _LOOKUP_CHUNK):
+        part = values[start : start + _LOOKUP_CHUNK]
+        yield part, ", ".join("?" * len(part))
 
 
 def _forget(index: dict[_Key, _Row], key: _Key, row: _Row) -> None:
