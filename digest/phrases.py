@@ -10,14 +10,20 @@ whole words, given a segmenter). Three rules keep a match honest:
   twice ("opposition" inside "opposition leader");
 - a phrase inside a match tagged `mask` (a word in another sense: "cardiac
   arrest", "State of the Union") does not count at all.
+
+Every phrase is looked for in one pass (phrasebook.py compiles them): the
+words through a trie of stems, where only the few words that start a phrase
+are looked at twice; the Khmer through one Aho-Corasick automaton.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
+from itertools import compress, count
+from typing import Literal, NamedTuple
 
+from .phrasebook import Ending, KhmerValue, Node, Pattern, WordTrie, holding, khmer_automaton
 from .text import WORD, is_khmer, normalise, stem, stems
 from .types import Phrase
 
@@ -37,6 +43,7 @@ _SURFACE_CACHE_SIZE = 200_000
 # Khmer negation ("not", "not yet", "without") in the characters just before a phrase.
 _KHMER_NEGATIONS = ("មិន", "គ្មាន", "ពុំ", "អត់")
 KHMER_NEGATION_WINDOW = 12
+_KHMER_NEGATION = re.compile("|".join(_KHMER_NEGATIONS))
 # Words that hold a negation but deny nothing: "unidentified", "untrue",
 # "unlawful", "non-governmental".
 _KHMER_NOT_NEGATIONS = ("មិនស្គាល់", "មិនពិត", "មិនស្របច្បាប់", "មិនមែនរដ្ឋាភិបាល")
@@ -44,29 +51,9 @@ _KHMER_NOT_NEGATIONS = ("មិនស្គាល់", "មិនពិត", "�
 _WORD_BREAK = "|"
 
 
-@dataclass(frozen=True)
-class _Pattern:
-    tag: str
-    phrase: Phrase
-    stems: tuple[str, ...]  # empty for Khmer phrases, matched as substrings
-    needle: str
-    rank: int = 0  # order of entry: matches at one word keep the vocabulary's order
-
-
-class _Node:
-    """A word of the phrases trie: the phrases that end on it, and the words
-    that may follow it."""
-
-    __slots__ = ("children", "ending")
-
-    def __init__(self) -> None:
-        self.children: dict[str, _Node] = {}
-        self.ending: list[_Pattern] = []
-
-
 class Match(NamedTuple):
     """One phrase found: its tag, the phrase, and where (words, or Khmer
-    characters past the words; only ever compared with each other). A named
+    characters past the text's length; only ever compared with each other). A named
     tuple: thousands are made per second, and a frozen dataclass costs
     three times as much to make."""
 
@@ -90,21 +77,24 @@ class PhraseIndex:
         # The phrases as a trie of stems, so a text is read once whatever the
         # number of phrases: a word is looked up once, and only the words
         # after one that starts a phrase are looked at again.
-        self._roots: dict[str, _Node] = {}
-        self._entered = 0
-        # Every word seen, with its stem; and the words seen that start a phrase.
+        trie = WordTrie(mask)
+        # Every word seen, with its stem, and the root it starts (or False).
         self._stem_of: dict[str, str] = {}
-        self._starters: dict[str, _Node] = {}
-        # Khmer needles by their first two letters: a text is searched only
-        # for the needles whose opening it holds.
-        self._by_opening: dict[str, list[_Pattern]] = {}
+        self._root_of: dict[str, Node | Literal[False]] = {}
+        # The Khmer needles, each with the patterns it stands for, in one
+        # Aho-Corasick automaton: a text is read once for all of them.
+        needles: dict[str, list[Pattern]] = {}
         for tag, phrase in entries:
             needle = normalise(phrase.text)
             if is_khmer(needle):
-                pattern = _Pattern(tag, phrase, (), self.khmer_needle(needle))
-                self._by_opening.setdefault(pattern.needle[:2], []).append(pattern)
+                pattern = Pattern(tag, phrase, (), self.khmer_needle(needle))
+                needles.setdefault(pattern.needle, []).append(pattern)
             elif words := stems(needle):
-                self._add(tag, phrase, words, needle)
+                trie.add(tag, phrase, words, needle)
+        self._roots = trie.compile()
+        initials = sorted({root[0] for root in self._roots})
+        self._initials = re.compile(f"[{re.escape(''.join(initials))}]" if initials else "(?!)")
+        self._khmer = khmer_automaton(needles, mask)
 
     def khmer_needle(self, text: str) -> str:
         """Khmer text as matched: spaces removed, or whole words between breaks."""
@@ -114,116 +104,183 @@ class PhraseIndex:
         words = self._segmenter(squeezed)
         return _WORD_BREAK + _WORD_BREAK.join(words) + _WORD_BREAK
 
-    def _add(self, tag: str, phrase: Phrase, words: tuple[str, ...], needle: str) -> None:
-        """Index a word pattern; of two spellings with one stem, the heavier wins.
-
-        "election" and "elections" stem alike, and must not count twice.
-        """
-        node = self._roots.setdefault(words[0], _Node())
-        for word in words[1:]:
-            node = node.children.setdefault(word, _Node())
-        for index, other in enumerate(node.ending):
-            if other.tag == tag:
-                if abs(phrase.weight) > abs(other.phrase.weight):
-                    node.ending[index] = _Pattern(tag, phrase, words, needle, other.rank)
-                return
-        self._entered += 1
-        node.ending.append(_Pattern(tag, phrase, words, needle, self._entered))
-
     def find(self, text: str) -> list[Match]:
         """Every phrase in `text` (already normalised) that counts."""
-        words = WORD.findall(text)
-        starters = self._learn(words)
-        # Most words start no phrase: find the few that do in one comprehension.
-        starts = [index for index, word in enumerate(words) if word in starters]
-        found = self._word_matches(words, starts, starters) if starts else []
-        if self._by_opening and is_khmer(text):
-            found += self._khmer_matches(text, offset=len(words) + 1)
-        if len(found) < 2:
-            return found
-        return self._counted(found)
+        # A text with no letter a word phrase starts with (most Khmer) has
+        # none of them to find.
+        found = self._word_matches(text) if self._initials.search(text) else []
+        if self._khmer is not None and is_khmer(text):
+            found += self._khmer_matches(text, offset=len(text) + 1)
+        return found
 
-    def _learn(self, words: list[str]) -> dict[str, _Node]:
-        """Stem the words never seen before, and return the surface forms
-        that start a phrase. Most words of the news recur, so each is stemmed
-        once, not once per text; past its bound the cache starts again (new
-        dictionaries: a search under way keeps the ones it holds)."""
+    def _learn(self, words: list[str]) -> list[Node | Literal[False]]:
+        """Stem the words never seen before, and give each word's root.
+        Most words of the news recur, so each is stemmed once, not once per
+        text; past its bound the memory starts again."""
         if len(self._stem_of) > _SURFACE_CACHE_SIZE:
-            self._stem_of, self._starters = {}, {}
-        stem_of, starters = self._stem_of, self._starters
+            self._stem_of, self._root_of = {}, {}
+        stem_of, root_of = self._stem_of, self._root_of
         for word in set(words).difference(stem_of):
             stem_of[word] = word_stem = stem(word)
-            if root := self._roots.get(word_stem):
-                starters[word] = root
-        return starters
+            root_of[word] = self._roots.get(word_stem) or False
+        return [root_of[word] for word in words]
 
-    def _word_matches(
-        self, words: list[str], starts: list[int], starters: dict[str, _Node]
-    ) -> list[Match]:
+    def _word_matches(self, text: str) -> list[Match]:
+        """The word phrases in `text` that count, in the order they start."""
+        words = WORD.findall(text)
+        try:  # each word's root in the trie, or False
+            roots = list(map(self._root_of.__getitem__, words))
+        except KeyError:
+            roots = self._learn(words)  # a word never seen before
+        # Most words start no phrase: find the few that do without a Python
+        # step per word (compress and count run in C).
+        starts = list(compress(count(), roots))
         found: list[Match] = []
+        if not starts:
+            return found
+        last = len(words) - 1
         stem_of = self._stem_of
         may_deny = not _NEGATIONS.isdisjoint(words)
+        # The matches so far that may hold another: where each starts and
+        # ends, its length and its tag. Once past where the last of them
+        # ends (`reach`), they are forgotten.
+        holders: list[tuple[int, int, int, str]] = []
+        reach = 0
         for index in starts:
-            node: _Node | None = starters[words[index]]
-            matched: list[_Pattern] = []
-            after = index
-            while node is not None:
-                matched += node.ending
-                after += 1
-                if not node.children or after == len(words):
-                    break
-                node = node.children.get(stem_of[words[after]])
-            if not matched or (may_deny and _negated(words, index)):
-                continue  # a negation denies every phrase starting here
-            if len(matched) > 1:
-                matched.sort(key=_rank)
-            found += [
-                _new_match(Match, (p.tag, p.phrase, index, index + len(p.stems))) for p in matched
-            ]
+            node = roots[index]
+            assert node  # starts are where there is a root
+            endings, held_by = node.endings, node.holding
+            # The next word seldom goes on with a phrase: look it up here,
+            # and walk on only when it does.
+            if node.children and index < last:
+                child = node.children.get(stem_of[words[index + 1]])
+                if child is not None:
+                    endings = self._walk(endings, child, words, index + 1)
+                    held_by = holding(endings)
+            if node.led is not None and index:
+                # Phrases led by the words before ("in" custody): they start
+                # there, so they come first.
+                led = self._led(node.led, words, index)
+                if led:
+                    endings = led + endings
+                    held_by = holding(endings)
+            if not endings:
+                continue
+            if may_deny:
+                # A negation denies every phrase starting after it; one
+                # denied holds nothing.
+                endings = tuple(e for e in endings if not _negated(words, index - e.back))
+                held_by = holding(endings)
+            if holders and index >= reach:
+                holders = []
+            if held_by:
+                holders += [
+                    (index + start, index + end, length, tag)
+                    for start, end, length, tag in held_by
+                ]
+                reach = max(holder[1] for holder in holders)
+            for _, tag, phrase, length, _, back in endings:
+                start = index - back
+                if not (holders and _held(tag, start, length, holders, self._mask)):
+                    found.append(_new_match(Match, (tag, phrase, start, start + length)))
         return found
 
-    def _khmer_matches(self, text: str, offset: int) -> list[Match]:
-        """Khmer needles in `text`; positions sit past the words' (`offset`)."""
-        squeezed = self.khmer_needle(text)
-        # Two-letter openings, and single letters for any one-letter needle.
-        openings = {squeezed[index : index + 2] for index in range(len(squeezed))}
-        found = []
-        for opening in openings.intersection(self._by_opening):
-            for pattern in self._by_opening[opening]:
-                start = squeezed.find(pattern.needle)
-                if start >= 0 and not _khmer_negated(squeezed, start):
-                    end = offset + start + len(pattern.needle)
-                    found.append(Match(pattern.tag, pattern.phrase, offset + start, end))
+    def _led(
+        self, led: dict[tuple[str, ...], Node], words: list[str], index: int
+    ) -> tuple[Ending, ...]:
+        """The phrases keyed on `words[index]` whose first words are the
+        ones before it, in the order they start."""
+        stem_of = self._stem_of
+        found: tuple[Ending, ...] = ()
+        for lead, node in led.items():
+            back = len(lead)
+            if back > index:
+                continue
+            if back == 1:
+                if stem_of[words[index - 1]] != lead[0]:
+                    continue
+            elif tuple(stem_of[word] for word in words[index - back : index]) != lead:
+                continue
+            endings = node.endings
+            if node.children and index + 1 < len(words):
+                child = node.children.get(stem_of[words[index + 1]])
+                if child is not None:
+                    endings = self._walk(endings, child, words, index + 1)
+            found += endings
         return found
+
+    def _walk(
+        self, endings: tuple[Ending, ...], node: Node, words: list[str], index: int
+    ) -> tuple[Ending, ...]:
+        """`endings` (of a phrase's first words) with those of the phrases
+        that go on with `node` at `words[index]`, in the vocabulary's order."""
+        stem_of = self._stem_of
+        while True:
+            if node.endings:
+                # Both hold some: put them back in the vocabulary's order
+                # (by rank, which no two endings share).
+                endings = tuple(sorted(endings + node.endings)) if endings else node.endings
+            index += 1
+            if not node.children or index == len(words):
+                return endings
+            child = node.children.get(stem_of[words[index]])
+            if child is None:
+                return endings
+            node = child
+
+    def _khmer_matches(self, text: str, offset: int) -> list[Match]:
+        """The Khmer needles in `text` that count; positions sit past the
+        words' (`offset`)."""
+        assert self._khmer is not None
+        squeezed = self.khmer_needle(text)
+        found: list[Match] = []
+        seen: set[str] = set()
+        may_deny = _KHMER_NEGATION.search(squeezed) is not None
+        # Every occurrence of every needle, by where it ends; a needle counts
+        # at its first occurrence only, and not at all if that one is denied.
+        last: int
+        needle: str
+        tagged: tuple[tuple[str, Phrase], ...]
+        holding = False
+        value: KhmerValue
+        for last, value in self._khmer.iter(squeezed):
+            needle, tagged, holds = value
+            if needle in seen:
+                continue
+            seen.add(needle)
+            start = last + 1 - len(needle)
+            if may_deny and _khmer_negated(squeezed, start):
+                continue
+            start += offset
+            end = offset + last + 1
+            for tag, phrase in tagged:
+                found.append(_new_match(Match, (tag, phrase, start, end)))
+            holding = holding or holds
+        return self._counted(found) if holding else found
 
     def _counted(self, found: list[Match]) -> list[Match]:
         """The matches that count: not inside a word used in another sense,
         nor inside a longer phrase of their own tag (whose weight already
-        says it). Only a match of two words or more can hold another of its
-        tag, so few pairs are ever compared."""
+        says it). Only a match of two words or more (or of Khmer letters)
+        can hold another of its tag, so few pairs are ever compared."""
         mask = self._mask
-        masks: list[Match] = []
-        holders: dict[str, list[Match]] = {}
-        for match in found:
-            if match.tag == mask:
-                masks.append(match)
-            if match.end - match.start > 1:
-                holders.setdefault(match.tag, []).append(match)
-        if not holders and not masks:
-            return found
+        masks: list[tuple[int, int]] = []
+        holders: dict[str, list[tuple[int, int]]] = {}
+        for tag, _, start, end in found:
+            if tag == mask:
+                masks.append((start, end))
+            if end - start > 1:
+                holders.setdefault(tag, []).append((start, end))
         kept = []
         for match in found:
-            if masks and match.tag != mask and _inside_any(match, masks):
+            tag, _, start, end = match
+            if tag != mask and _inside(start, end, masks, 0):
                 continue
-            around = holders.get(match.tag)
-            if around is not None and _inside_longer(match, around):
+            around = holders.get(tag)
+            if around is not None and _inside(start, end, around, end - start):
                 continue
             kept.append(match)
         return kept
-
-
-def _rank(pattern: _Pattern) -> int:
-    return pattern.rank
 
 
 # A named tuple's own constructor is a Python function; the tuple's is not,
@@ -231,21 +288,29 @@ def _rank(pattern: _Pattern) -> int:
 _new_match = tuple.__new__
 
 
-def _inside_any(inner: Match, outers: list[Match]) -> bool:
-    for outer in outers:
-        if outer.start <= inner.start and inner.end <= outer.end:
+def _held(
+    tag: str, start: int, length: int, holders: list[tuple[int, int, int, str]], mask: str | None
+) -> bool:
+    """Whether a match (of `tag`, from `start`, `length` words) lies inside
+    one of `holders` that keeps it from counting."""
+    end = start + length
+    for holder_start, holder_end, holder_length, holder_tag in holders:
+        if (
+            holder_start <= start
+            and end <= holder_end
+            and (
+                (holder_tag == tag and holder_length > length)
+                or (holder_tag == mask and tag != mask)
+            )
+        ):
             return True
     return False
 
 
-def _inside_longer(inner: Match, outers: list[Match]) -> bool:
-    size = inner.end - inner.start
-    for outer in outers:
-        if (
-            outer.start <= inner.start
-            and inner.end <= outer.end
-            and outer.end - outer.start > size
-        ):
+def _inside(start: int, end: int, outers: list[tuple[int, int]], longer_than: int) -> bool:
+    """Whether one of `outers` holds the span and is longer than `longer_than`."""
+    for outer_start, outer_end in outers:
+        if outer_start <= start and end <= outer_end and outer_end - outer_start > longer_than:
             return True
     return False
 

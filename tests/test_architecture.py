@@ -19,7 +19,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "foundation": ("types", "errors"),
     "pure": (
         "tomlfile", "urls", "sanitize", "sources", "plainrules", "plainfeed", "parse", "text",
-        "phrases", "taxonomy",
+        "phrasebook", "phrases", "taxonomy",
         "relevance", "classify", "focus", "learning", "filing", "select", "layout", "render",
         "mime", "messages", "linebreak", "health", "concepts", "cluster", "extract", "theme",
         "archive", "schedule", "delivery", "watch",
