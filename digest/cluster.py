@@ -30,7 +30,15 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
-from .concepts import KHMER_RUN, STOPWORDS, SUMMARY_WORDS, WORD, Concepts, item_concepts
+from .concepts import (
+    KHMER_RUN,
+    STOPWORDS,
+    SUMMARY_WORDS,
+    WORD,
+    Concepts,
+    ascii_words,
+    item_concepts,
+)
 from .text import normalise, stem
 from .types import Item, Story
 
@@ -224,14 +232,14 @@ class _Rarity:
 def term_counts(title: str, summary: str) -> Counter[str]:
     """A report's terms and how often each comes: the title's twice (it says
     what the story is), then the start of the summary's."""
-    start = " ".join(summary.split()[:SUMMARY_WORDS])
-    return Counter(_terms(title) * 2 + _terms(start))
+    return Counter(_report_terms(title, summary))
 
 
-def encode_terms(counts: Counter[str]) -> str:
-    """Term counts as text to store: each term as often as it comes. Terms
-    hold no spaces (words, or runs of three Khmer letters)."""
-    return " ".join(counts.elements())
+def counted_terms(title: str, summary: str) -> str:
+    """A report's terms as text to store, each as often as it comes, for
+    `decode_terms` to count. Terms hold no spaces (words, or runs of three
+    Khmer letters)."""
+    return " ".join(_report_terms(title, summary))
 
 
 def decode_terms(text: str) -> Counter[str]:
@@ -240,11 +248,34 @@ def decode_terms(text: str) -> Counter[str]:
     return Counter(map(sys.intern, text.split()))
 
 
+def _report_terms(title: str, summary: str) -> list[str]:
+    start = " ".join(summary.split()[:SUMMARY_WORDS])
+    return _terms(title) * 2 + _terms(start)
+
+
+class _TermOf(dict[str | bytes, str]):
+    """Each word's term: its stem, or "" for a stopword or a single letter;
+    worked out the first time a word is met, then looked up (in C). Words
+    of ASCII text come as bytes (`concepts.ascii_words`)."""
+
+    def __missing__(self, key: str | bytes) -> str:
+        if len(self) > _TERM_CACHE_SIZE:
+            self.clear()  # past its bound, the memory starts again
+        word = key.decode() if isinstance(key, bytes) else key
+        term = "" if len(word) < 2 or word in STOPWORDS else stem(word)
+        self[key] = term
+        return term
+
+
+_TERM_CACHE_SIZE = 200_000
+_term_of = _TermOf()
+
+
 def _terms(text: str) -> list[str]:
     text = normalise(text)
-    terms = [stem(word) for word in WORD.findall(text) if len(word) > 1 and word not in STOPWORDS]
     if text.isascii():
-        return terms
+        return list(filter(None, map(_term_of.__getitem__, ascii_words(text))))
+    terms = list(filter(None, map(_term_of.__getitem__, WORD.findall(text))))
     for run in KHMER_RUN.findall(text):
         terms.extend(run[i : i + 3] for i in range(len(run) - 2))
     return terms

@@ -158,6 +158,8 @@ class _Reader:
         if root_lang:
             feed["language"] = root_lang
         for child in channel:
+            if child.tag == "item":
+                continue  # read below
             name = feedparser_name(child)
             if name in ("title", "link", "language") and child.tag == name:
                 feed[name] = self.text(child)
@@ -170,25 +172,30 @@ class _Reader:
             elif name and name.rpartition("_")[2] in ("title", "language", "link"):
                 # dc:title, dc:language and their kin set the feed's own fields in feedparser.
                 raise NotPlain(f"the channel has <{child.tag}>")
-        entries = [self.rss_entry(item) for item in channel if item.tag == "item"]
+        # The language in force at the channel, worked out once: an item's
+        # title has its own, its item's, or this.
+        channel_lang = _lang_of(channel, self.lang)
+        entries = [self.rss_entry(item, channel_lang) for item in channel if item.tag == "item"]
         return PlainFeed(feed, entries)
 
-    def rss_entry(self, item: etree._Element) -> dict[str, Any]:
-        found = _children(item, _RSS_MODELLED)
-        if "content_encoded" in found and "description" in found:
-            if found["content_encoded"][0] < found["description"][0]:
+    def rss_entry(self, item: etree._Element, channel_lang: str | None) -> dict[str, Any]:
+        element = _children(item, _RSS_MODELLED)
+        if "content_encoded" in element and "description" in element:
+            if item.index(element["content_encoded"]) < item.index(element["description"]):
                 raise NotPlain("content:encoded before description")  # feedparser swaps them
-        element = {name: child for name, (_, child) in found.items()}
         entry: dict[str, Any] = {}
         if "title" in element:
             entry["title"] = self.text(element["title"])
-            entry["title_detail"] = {"language": _lang_of(element["title"], self.lang)}
+            item_lang = _own_lang(item, channel_lang)
+            entry["title_detail"] = {"language": _own_lang(element["title"], item_lang)}
         if "guid" in element:
             guid = element["guid"]
             entry["id"] = self.text(guid)
-            permalink = next(
-                (v for k, v in guid.attrib.items() if k.lower() == "ispermalink"), "true"
-            )
+            permalink = "true"
+            for key, value in guid.items():
+                if key.lower() == "ispermalink":
+                    permalink = str(value)
+                    break
             if permalink == "true" and "link" not in element:
                 entry["link"] = entry["id"]
         if "link" in element:
@@ -212,13 +219,14 @@ class _Reader:
             entry["author"] = author
         return entry
 
-    def either(self, element: Mapping[str, etree._Element], *names: str) -> str | None:
-        """The text of the one of `names` an item has; feedparser keeps
-        whichever comes last, so an item with two goes to feedparser."""
-        found = [element[name] for name in names if name in element]
-        if len(found) > 1:
-            raise NotPlain(f"an item has both {' and '.join(names)}")
-        return self.text(found[0]) if found else None
+    def either(self, element: Mapping[str, etree._Element], first: str, second: str) -> str | None:
+        """The text of the one of two elements an item has; feedparser keeps
+        whichever comes last, so an item with both goes to feedparser."""
+        one, other = element.get(first), element.get(second)
+        if one is not None and other is not None:
+            raise NotPlain(f"an item has both {first} and {second}")
+        chosen = one if one is not None else other
+        return None if chosen is None else self.text(chosen)
 
     def atom(self, root: etree._Element) -> PlainFeed:
         feed: dict[str, str] = {}
@@ -241,10 +249,10 @@ class _Reader:
         ]
         found = _children(element, _ATOM_MODELLED, atom=True)
         if "content" in found and "summary" in found:
-            if found["content"][0] < found["summary"][0]:
+            if element.index(found["content"]) < element.index(found["summary"]):
                 raise NotPlain("content before summary")  # feedparser swaps them
         entry: dict[str, Any] = {}
-        for name, (_, child) in found.items():
+        for name, child in found.items():
             if name == "author":
                 entry["author"] = self.atom_author(child)
             elif name in ("updated", "published"):
@@ -256,7 +264,7 @@ class _Reader:
             else:
                 entry[name] = self.construct(child)
         if "title" in found:
-            entry["title_detail"] = {"language": _lang_of(found["title"][1], self.lang)}
+            entry["title_detail"] = {"language": _lang_of(found["title"], self.lang)}
         if "content" in entry:
             entry["content"] = [{"value": entry["content"]}]
             entry.setdefault("summary", entry["content"][0]["value"])
@@ -299,7 +307,8 @@ class _Reader:
         """An element's text as feedparser leaves it."""
         if len(element):
             raise NotPlain(f"markup inside <{_local(element)}>")
-        return self.repaired((element.text or "").strip())
+        value = (element.text or "").strip()
+        return value if value.isascii() else self.repaired(value)  # ASCII needs no repair
 
     def repaired(self, value: str) -> str:
         return repaired(value, self.utf8)
@@ -307,19 +316,21 @@ class _Reader:
 
 def _children(
     parent: etree._Element, modelled: set[str], *, atom: bool = False
-) -> dict[str, tuple[int, etree._Element]]:
-    """The modelled children by feedparser's name (with their position); a
+) -> dict[str, etree._Element]:
+    """The modelled children by feedparser's name, in document order; a
     child feedparser would read into a field we read declines the feed. An
     Atom entry's links are read apart, as there may be several."""
-    found: dict[str, tuple[int, etree._Element]] = {}
-    for position, child in enumerate(parent):
-        name = feedparser_name(child)
+    found: dict[str, etree._Element] = {}
+    for child in parent:
+        tag = child.tag
+        # An element of no namespace is named by its tag in lower case.
+        name = tag.lower() if tag.__class__ is str and tag[0] != "{" else feedparser_name(child)
         if name is None or name in _WHOLE or (atom and child.tag == ATOM + "link"):
             continue
         if name in modelled:
             if name in found:
                 raise NotPlain(f"an entry has two <{_local(child)}>")
-            found[name] = (position, child)
+            found[name] = child
         elif name == "link" and child.tag == ATOM + "link":
             if "href" not in child.attrib or _alternate(child):
                 raise NotPlain("an atom:link gives the item's page")

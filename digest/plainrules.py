@@ -109,7 +109,9 @@ def parse_date(
         moment = parts(found)
     except ValueError as exc:
         raise NotPlain(f"an impossible date {value[:40]!r}") from exc
-    return tuple(moment.astimezone(UTC).timetuple())[:6]
+    if moment.tzinfo is not UTC:  # most dates are written in UTC already
+        moment = moment.astimezone(UTC)
+    return moment.timetuple()[:6]
 
 
 def rfc822_parts(found: re.Match[str]) -> datetime:
@@ -130,6 +132,7 @@ def rfc3339_parts(found: re.Match[str]) -> datetime:
     )  # fmt: skip
 
 
+@functools.cache
 def _zone(name: str) -> timezone:
     if name in ("GMT", "UT", "UTC", "Z"):
         return UTC

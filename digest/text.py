@@ -50,6 +50,13 @@ _ENGLISH_WORDS = frozenset(
     "been his her their two three to as at from than this last any more says said".split()
 )
 
+_FRENCH_BYTES = frozenset(word.encode() for word in _FRENCH_WORDS)
+_ENGLISH_BYTES = frozenset(word.encode() for word in _ENGLISH_WORDS)
+# Every byte but an ASCII word character ([A-Za-z0-9_]) becomes a space.
+_ASCII_NON_WORD = bytes(
+    code if chr(code).isascii() and (chr(code).isalnum() or code == ord("_")) else ord(" ")
+    for code in range(256)
+)
 
 DETECT_SAMPLE = 300
 
@@ -70,9 +77,17 @@ def detect_language(text: str) -> str | None:
         latin = sum(char.isascii() or "\u00c0" <= char <= "\u017f" for char in letters)
         if latin < len(letters) / 2:
             return None  # another script: neither of our Latin-script languages
-    words = WORD.findall(normalise(sample))
-    french = len([word for word in words if word in _FRENCH_WORDS])
-    english = len([word for word in words if word in _ENGLISH_WORDS])
+    if sample.isascii():
+        # Lower case is enough: what normalise adds, splitting "l'" and "qu'"
+        # from a word, leaves words counted in neither language.
+        # WORD's words, as bytes, in a fifth of the regular expression's time.
+        lowered = sample.lower().encode().translate(_ASCII_NON_WORD).split()
+        french = sum(map(_FRENCH_BYTES.__contains__, lowered))
+        english = sum(map(_ENGLISH_BYTES.__contains__, lowered))
+    else:
+        words = WORD.findall(normalise(sample))
+        french = sum(map(_FRENCH_WORDS.__contains__, words))
+        english = sum(map(_ENGLISH_WORDS.__contains__, words))
     if french == english:
         return None
     return "fr" if french > english else "en"
@@ -81,7 +96,8 @@ def detect_language(text: str) -> str | None:
 def normalise(text: str) -> str:
     """Case-fold, drop Latin accents and zero-width marks, split French elisions."""
     if text.isascii():  # most English text: nothing to decompose, a tenth of the time
-        return _ELISION.sub(" ", text.lower())
+        text = text.lower()
+        return _ELISION.sub(" ", text) if "'" in text else text
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_APOSTROPHES)
     decomposed = unicodedata.normalize("NFD", text.casefold())
     kept: list[str] = []

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from . import fetch
 from .bundled import bundled_concepts
-from .cluster import cluster_items, decode_terms, encode_terms, term_counts
+from .cluster import cluster_items, counted_terms, decode_terms
 from .context import Context
 from .errors import FeedError, FeedGone
 from .health import flag_feeds
@@ -296,7 +296,7 @@ def parse_and_count(
     other feeds. The counts are stored with the items, as text."""
     parsed = parse_feed(source, fetched)
     terms = {
-        (item.title, item.summary): encode_terms(term_counts(item.title, item.summary))
+        (item.title, item.summary): counted_terms(item.title, item.summary)
         for item in parsed.items
     }
     return parsed, terms
