@@ -12,7 +12,7 @@ import random
 import re
 import unicodedata
 from collections import Counter
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from digest.cluster import counted_terms, decode_terms, term_counts
 from digest.concepts import KHMER_RUN, STOPWORDS, SUMMARY_WORDS
@@ -20,6 +20,7 @@ from digest.concepts import WORD as CONCEPT_WORD
 from digest.parse import _joined, without_boilerplate
 from digest.sanitize import html_to_line, tidy_text
 from digest.text import _ENGLISH_WORDS, _FRENCH_WORDS, WORD, detect_language, normalise, stem
+from digest.urls import canonical_url, is_tracking
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _CONTROLS = dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
@@ -113,3 +114,30 @@ def test_summaries_without_a_closing_line_are_left_as_they_are() -> None:
     assert without_boilerplate("Cut off here [\u2026]") == "Cut off here\u2026"
     # A regular expression that ignores case takes the long s for an s.
     assert without_boilerplate("Arrested.\nEn \u017favoir plus") == "Arrested."
+
+
+def test_links_already_canonical_are_the_ones_taking_apart_gives_back() -> None:
+    links = [
+        "https://outlet.example/2026/11/story", "http://a.example/", "https://a.example",
+        "https://A.example/x", "HTTPS://a.example/x", "https://a.example:443/x",
+        "https://a.example:8080/x", "https://a.example/x?utm_source=feed", "https://a.example/x#top",
+        "https://a.example/x?", "https://a.example/ x", " https://a.example/x", "https://a.example/x\t",
+        "https://a.example/%7Euser/;params", "https://user@a.example/x", "https://a.example./x",
+        "https://xn--80ak6aa92e.example/x", "https://a_b.example/x",
+    ]  # fmt: skip
+    for link in links:
+        assert canonical_url(link) == plain_canonical(link), link
+
+
+def plain_canonical(url: str) -> str:
+    """canonical_url as it was, taking every link apart."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if parts.port and {"http": 80, "https": 443}.get(scheme) != parts.port:
+        host = f"{host}:{parts.port}"
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)
+    ]
+    path = parts.path or ("/" if host else "")
+    return urlunsplit((scheme, host, path, urlencode(query, doseq=True), ""))

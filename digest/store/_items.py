@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from ..types import FeedSource, Item, ParsedItem, Story
 from ._base import iso, optional_time, parse_time
 from ._connection import Database
+from ._matching import Fields, KnownItems, distinct, feed_fields, parts
 from ._sources import SourceTable
 
 
@@ -56,19 +56,20 @@ class ItemTable(SourceTable):
         story_terms: Mapping[tuple[str, str], str],
     ) -> UpsertCounts:
         new = updated = unchanged = 0
+        stamp = iso(now)  # once a feed, not twice an item
         with self.transaction() as db:
             source_id = self.source_id(db, source)
-            known = _KnownItems(db, source_id, items)
+            known = KnownItems(db, source_id, items)
             # New entries that cannot be one another are stored together at
             # the end, in one round trip; a feed listing an entry twice is
             # stored an entry at a time, each one matched against those before.
-            together: list[tuple[object, ...]] | None = [] if _distinct(items) else None
+            together: list[tuple[object, ...]] | None = [] if distinct(items) else None
             for parsed, canonical in items:
-                fields = _feed_fields(parsed)  # once: matching, comparing and storing read it
+                fields = feed_fields(parsed)  # once: matching, comparing and storing read it
                 row = known.match(fields, canonical)
                 terms = story_terms.get((parsed.title, parsed.summary))
                 if row is None:
-                    values = _item_values(source_id, parsed, canonical, terms, now)
+                    values = _item_values(source_id, fields, canonical, terms, stamp)
                     if together is None:
                         item_id = _insert_item(db, values)
                         known.add((item_id, source_id, *fields, 0, canonical))
@@ -76,7 +77,7 @@ class ItemTable(SourceTable):
                         together.append(values)
                     new += 1
                 elif row[1] == source_id and not row[9] and tuple(row[2:9]) != fields:
-                    _update_item(db, int(str(row[0])), fields, canonical, terms, now)
+                    _update_item(db, int(str(row[0])), fields, canonical, terms, stamp)
                     known.replace(row, fields, canonical)
                     updated += 1
                 else:
@@ -134,7 +135,7 @@ class ItemTable(SourceTable):
             ).fetchone()
             # Its words are new: story grouping counts them when it meets them.
             if row is None:
-                values = _item_values(source_id, parsed, canonical, None, now)
+                values = _item_values(source_id, feed_fields(parsed), canonical, None, iso(now))
                 item_id = _insert_item(db, values)
             else:
                 item_id = int(row[0])
@@ -163,7 +164,7 @@ class ItemTable(SourceTable):
         with self.transaction() as db:
             db.serialise("stories")  # workers finishing together regroup in turn
             # In parts: a statement an item took PostgreSQL seconds for a month.
-            for part, marks in _parts(scope):
+            for part, marks in parts(scope):
                 db.execute(
                     f"DELETE FROM story_members "
                     f"WHERE item_id IN ({marks}) OR lead_id IN ({marks})",
@@ -201,96 +202,6 @@ class ItemTable(SourceTable):
 
 # Tries of a feed's items against other workers storing the same items.
 _ATTEMPTS = 3
-# What a match needs of a stored item, in this order (see _feed_fields).
-_KNOWN_COLUMNS = (
-    "id, source_id, guid, url, title, summary, author, lang, published_at, "
-    "editor_added, canonical_url"
-)
-# SQLite allows 32,766 bound values, PostgreSQL 65,535; a feed of more
-# entries is read in parts.
-_LOOKUP_CHUNK = 500
-
-
-_Row = tuple[object, ...]
-# guid, url, title, summary, author, lang, published_at (see _feed_fields)
-_Fields = tuple[str | None, ...]
-_Key = TypeVar("_Key")
-_Value = TypeVar("_Value")
-
-
-class _KnownItems:
-    """The stored items a feed's entries could be, read in three queries, then
-    matched in memory, best match first: the feed's own GUID; then the link,
-    whichever feed carried it; then, for a feed that rewrote its GUIDs, the
-    same title and date in the same feed. Items stored during the batch are
-    added, so that an entry listed twice is one item."""
-
-    def __init__(
-        self,
-        db: Database,
-        source_id: int,
-        entries: Sequence[tuple[ParsedItem, str]],
-    ) -> None:
-        self._source_id = source_id
-        self._by_guid: dict[object, _Row] = {}
-        self._by_url: dict[object, _Row] = {}
-        self._by_title_date: dict[tuple[object, object], _Row] = {}
-        # One query a part finds the feed's items by any of the three, first
-        # stored first. Never prepared, nor the statements storing items: a
-        # plan kept from when `items` was nearly empty scans the whole table
-        # (a 10-item feed took 1.9 -> 6.6 ms by 20,000 items; now about 1 ms).
-        for part, marks in _parts(entries):
-            query = (
-                f"SELECT {_KNOWN_COLUMNS} FROM items "
-                f"WHERE (source_id = ? AND guid IN ({marks})) OR canonical_url IN ({marks}) "
-                f"OR (source_id = ? AND title IN ({marks})) ORDER BY id"
-            )
-            values = [
-                source_id,
-                *(parsed.guid for parsed, _ in part),
-                *(canonical for _, canonical in part),
-                source_id,
-                *(parsed.title for parsed, _ in part),
-            ]
-            for row in db.execute(query, values, prepare=False):
-                self.add(row)
-
-    def add(self, row: _Row) -> None:
-        self._by_url.setdefault(row[10], row)
-        if row[1] == self._source_id:
-            self._by_guid.setdefault(row[2], row)
-            if row[8] is not None:  # no date, no match by title and date
-                self._by_title_date.setdefault((row[4], row[8]), row)
-
-    def match(self, fields: _Fields, canonical: str) -> _Row | None:
-        guid, title, published = fields[0], fields[2], fields[6]
-        found = self._by_guid.get(guid) or self._by_url.get(canonical)
-        if found is None and published is not None:
-            found = self._by_title_date.get((title, published))
-        return found
-
-    def replace(self, row: _Row, fields: _Fields, canonical: str) -> None:
-        """Follow an update made by _update_item, canonical URL rule included."""
-        _forget(self._by_guid, row[2], row)
-        _forget(self._by_url, row[10], row)
-        _forget(self._by_title_date, (row[4], row[8]), row)
-        holder = self._by_url.get(canonical)
-        kept = row[10] if holder is not None and holder[0] != row[0] else canonical
-        self.add((row[0], row[1], *fields, row[9], kept))
-
-
-def _parts(values: Sequence[_Value]) -> Iterator[tuple[Sequence[_Value], str]]:
-    """`values` in parts of _LOOKUP_CHUNK, each with its "?, ?, ..." marks."""
-    for start in range(0, len(values), _LOOKUP_CHUNK):
-        part = values[start : start + _LOOKUP_CHUNK]
-        yield part, ", ".join("?" * len(part))
-
-
-def _forget(index: dict[_Key, _Row], key: _Key, row: _Row) -> None:
-    if index.get(key) is row:
-        del index[key]
-
-
 _INSERT_ITEM = """
     INSERT INTO items (source_id, guid, url, canonical_url, title, summary, author,
         lang, published_at, first_seen_at, updated_at, story_terms)
@@ -299,23 +210,15 @@ _INSERT_ITEM = """
 
 
 def _item_values(
-    source_id: int, parsed: ParsedItem, canonical: str, story_terms: str | None, now: datetime
+    source_id: int, fields: Fields, canonical: str, story_terms: str | None, stamp: str | None
 ) -> tuple[object, ...]:
-    """A new item's row, in the order _INSERT_ITEM names its columns."""
+    """A new item's row, in the order _INSERT_ITEM names its columns, from
+    what the feed says of it (`feed_fields`) and when it was first seen."""
+    guid, url, title, summary, author, lang, published = fields
     return (
-        source_id,
-        parsed.guid,
-        parsed.url,
-        canonical,
-        parsed.title,
-        parsed.summary,
-        parsed.author,
-        parsed.lang,
-        iso(parsed.published),
-        iso(now),
-        iso(now),
+        source_id, guid, url, canonical, title, summary, author, lang, published, stamp, stamp,
         story_terms,
-    )
+    )  # fmt: skip
 
 
 def _insert_item(db: Database, values: tuple[object, ...]) -> int:
@@ -323,22 +226,13 @@ def _insert_item(db: Database, values: tuple[object, ...]) -> int:
     return int(db.execute(query, values, prepare=False).fetchone()[0])
 
 
-def _distinct(entries: Sequence[tuple[ParsedItem, str]]) -> bool:
-    """Whether no entry of a feed could match another as one item: no GUID,
-    canonical URL, or title on one date comes twice (see _KnownItems.match)."""
-    guids = [parsed.guid for parsed, _ in entries]
-    links = [canonical for _, canonical in entries]
-    dated = [(p.title, p.published) for p, _ in entries if p.published is not None]
-    return all(len(set(keys)) == len(keys) for keys in (guids, links, dated))
-
-
 def _update_item(
     db: Database,
     item_id: int,
-    fields: _Fields,
+    fields: Fields,
     canonical: str,
     story_terms: str | None,
-    now: datetime,
+    stamp: str | None,
 ) -> None:
     # The GUID follows the feed (so a feed that rewrote its GUIDs matches by
     # GUID again next time). If the feed moved this item onto a link another
@@ -353,21 +247,8 @@ def _update_item(
                 THEN canonical_url ELSE ? END
         WHERE id = ?
         """,
-        (*fields, iso(now), story_terms, canonical, canonical, item_id),
+        (*fields, stamp, story_terms, canonical, canonical, item_id),
         prepare=False,
-    )
-
-
-def _feed_fields(parsed: ParsedItem) -> _Fields:
-    """What a feed says about an item, in the order _KNOWN_COLUMNS reads it back."""
-    return (
-        parsed.guid,
-        parsed.url,
-        parsed.title,
-        parsed.summary,
-        parsed.author,
-        parsed.lang,
-        iso(parsed.published),
     )
 
 
