@@ -24,18 +24,20 @@ from itertools import compress, count
 from typing import Literal, NamedTuple
 
 from .phrasebook import Ending, KhmerValue, Node, Pattern, WordTrie, holding, khmer_automaton
-from .text import WORD, is_khmer, normalise, stem, stems
+from .text import WORD, ascii_words, is_khmer, normalise, stem, stems
 from .types import Phrase
 
 Segmenter = Callable[[str], Sequence[str]]
+# A text's words: as text, or as bytes for ASCII text.
+Words = Sequence[str | bytes]
 
-# Normalised forms (no accents; "n't" leaves "didn" and "t").
-_NEGATIONS = frozenset(
-    """
+# Normalised forms (no accents; "n't" leaves "didn" and "t"), as text and as
+# the bytes ASCII text is read in.
+_NEGATION_WORDS = """
     not no never without nor neither didn doesn don isn wasn weren hasn haven hadn
     ne pas jamais sans aucun aucune ni
     """.split()
-)
+_NEGATIONS = frozenset([*_NEGATION_WORDS, *(word.encode() for word in _NEGATION_WORDS)])
 NEGATION_WINDOW = 2
 # Distinct words remembered with their stems: news in three languages holds
 # a few tens of thousands; past this the memory starts again.
@@ -47,6 +49,8 @@ _KHMER_NEGATION = re.compile("|".join(_KHMER_NEGATIONS))
 # Words that hold a negation but deny nothing: "unidentified", "untrue",
 # "unlawful", "non-governmental".
 _KHMER_NOT_NEGATIONS = ("មិនស្គាល់", "មិនពិត", "មិនស្របច្បាប់", "មិនមែនរដ្ឋាភិបាល")
+# Quotes, dashes, ellipses, symbols: no part of a word, and not ASCII.
+_NEITHER_ASCII_NOR_WORD = re.compile(r"[^\x00-\x7f\w]")
 # Between Khmer words once a segmenter has found them: a character Khmer text never holds.
 _WORD_BREAK = "|"
 
@@ -79,8 +83,10 @@ class PhraseIndex:
         # after one that starts a phrase are looked at again.
         trie = WordTrie(mask)
         # Every word seen, with its stem, and the root it starts (or False).
-        self._stem_of: dict[str, str] = {}
-        self._root_of: dict[str, Node | Literal[False]] = {}
+        # A word of ASCII text is read as bytes (see _word_matches): both
+        # spellings are keys, and never equal.
+        self._stem_of: dict[str | bytes, str] = {}
+        self._root_of: dict[str | bytes, Node | Literal[False]] = {}
         # The Khmer needles, each with the patterns it stands for, in one
         # Aho-Corasick automaton: a text is read once for all of them.
         needles: dict[str, list[Pattern]] = {}
@@ -113,7 +119,7 @@ class PhraseIndex:
             found += self._khmer_matches(text, offset=len(text) + 1)
         return found
 
-    def _learn(self, words: list[str]) -> list[Node | Literal[False]]:
+    def _learn(self, words: Words) -> list[Node | Literal[False]]:
         """Stem the words never seen before, and give each word's root.
         Most words of the news recur, so each is stemmed once, not once per
         text; past its bound the memory starts again."""
@@ -121,13 +127,19 @@ class PhraseIndex:
             self._stem_of, self._root_of = {}, {}
         stem_of, root_of = self._stem_of, self._root_of
         for word in set(words).difference(stem_of):
-            stem_of[word] = word_stem = stem(word)
+            text = word.decode() if isinstance(word, bytes) else word
+            stem_of[word] = word_stem = stem(text)
             root_of[word] = self._roots.get(word_stem) or False
         return [root_of[word] for word in words]
 
     def _word_matches(self, text: str) -> list[Match]:
         """The word phrases in `text` that count, in the order they start."""
-        words = WORD.findall(text)
+        # Most text is ASCII once normalised (French loses its accents) and
+        # its curly quotes and dashes, which part words either way, are
+        # spaces: its words are split as bytes, in a fraction of the time.
+        if not text.isascii():
+            text = _NEITHER_ASCII_NOR_WORD.sub(" ", text)
+        words: Words = ascii_words(text) if text.isascii() else WORD.findall(text)
         try:  # each word's root in the trie, or False
             roots = list(map(self._root_of.__getitem__, words))
         except KeyError:
@@ -186,7 +198,7 @@ class PhraseIndex:
         return found
 
     def _led(
-        self, led: dict[tuple[str, ...], Node], words: list[str], index: int
+        self, led: dict[tuple[str, ...], Node], words: Words, index: int
     ) -> tuple[Ending, ...]:
         """The phrases keyed on `words[index]` whose first words are the
         ones before it, in the order they start."""
@@ -210,7 +222,7 @@ class PhraseIndex:
         return found
 
     def _walk(
-        self, endings: tuple[Ending, ...], node: Node, words: list[str], index: int
+        self, endings: tuple[Ending, ...], node: Node, words: Words, index: int
     ) -> tuple[Ending, ...]:
         """`endings` (of a phrase's first words) with those of the phrases
         that go on with `node` at `words[index]`, in the vocabulary's order."""
@@ -315,7 +327,7 @@ def _inside(start: int, end: int, outers: list[tuple[int, int]], longer_than: in
     return False
 
 
-def _negated(words: Sequence[str], index: int) -> bool:
+def _negated(words: Words, index: int) -> bool:
     return any(word in _NEGATIONS for word in words[max(0, index - NEGATION_WINDOW) : index])
 
 

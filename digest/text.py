@@ -80,8 +80,7 @@ def detect_language(text: str) -> str | None:
     if sample.isascii():
         # Lower case is enough: what normalise adds, splitting "l'" and "qu'"
         # from a word, leaves words counted in neither language.
-        # WORD's words, as bytes, in a fifth of the regular expression's time.
-        lowered = sample.lower().encode().translate(_ASCII_NON_WORD).split()
+        lowered = ascii_words(sample.lower())
         french = sum(map(_FRENCH_BYTES.__contains__, lowered))
         english = sum(map(_ENGLISH_BYTES.__contains__, lowered))
     else:
@@ -91,6 +90,12 @@ def detect_language(text: str) -> str | None:
     if french == english:
         return None
     return "fr" if french > english else "en"
+
+
+def ascii_words(text: str) -> list[bytes]:
+    """WORD's words of ASCII text, as bytes: the text split at every byte
+    that is no word character, in a fifth of the regular expression's time."""
+    return text.encode().translate(_ASCII_NON_WORD).split()
 
 
 def normalise(text: str) -> str:
