@@ -29,6 +29,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from itertools import chain
 
 from .concepts import (
     KHMER_RUN,
@@ -211,7 +212,7 @@ class _Rarity:
 
     def __init__(self, counts: Sequence[Counter[str]]) -> None:
         self._size = len(counts)
-        self._frequency = Counter(term for terms in counts for term in terms)
+        self._frequency = Counter(chain.from_iterable(counts))  # each report's terms once
 
     def weigh(self, terms: Counter[str]) -> dict[str, float]:
         size, frequency = self._size, self._frequency
@@ -219,6 +220,8 @@ class _Rarity:
 
     def rarest(self, terms: Counter[str], rare: float, count: int) -> tuple[str, ...]:
         """The `count` heaviest of the terms used by at most `rare` reports."""
+        if not terms:
+            return ()  # no concepts: a batch in one language
         size, frequency = self._size, self._frequency
         weighted = {
             term: n * math.log(1 + size / used)
