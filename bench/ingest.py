@@ -92,6 +92,12 @@ class Counts:
 def serve(bodies: dict[str, bytes], counts: Counts) -> list[socketserver.BaseServer]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # As web servers do (nginx's tcp_nodelay): this handler writes the
+        # status, each header and the body apart, and with Nagle's algorithm
+        # a body waited on the client's delayed ACK of the headers, adding
+        # 10-40 ms to each 200 (the fresh update measured 4.06 s with it,
+        # 3.75 s without).
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:  # noqa: N802
             time.sleep(LATENCY)
