@@ -37,7 +37,7 @@ from .concepts import (
     SUMMARY_WORDS,
     WORD,
     Concepts,
-    ascii_words,
+    ascii_letter_runs,
     item_concepts,
 )
 from .text import normalise, stem
@@ -259,7 +259,7 @@ def _report_terms(title: str, summary: str) -> list[str]:
 class _TermOf(dict[str | bytes, str]):
     """Each word's term: its stem, or "" for a stopword or a single letter;
     worked out the first time a word is met, then looked up (in C). Words
-    of ASCII text come as bytes (`concepts.ascii_words`)."""
+    of ASCII text come as bytes (`concepts.ascii_letter_runs`)."""
 
     def __missing__(self, key: str | bytes) -> str:
         if len(self) > _TERM_CACHE_SIZE:
@@ -277,7 +277,7 @@ _term_of = _TermOf()
 def _terms(text: str) -> list[str]:
     text = normalise(text)
     if text.isascii():
-        return list(filter(None, map(_term_of.__getitem__, ascii_words(text))))
+        return list(filter(None, map(_term_of.__getitem__, ascii_letter_runs(text))))
     terms = list(filter(None, map(_term_of.__getitem__, WORD.findall(text))))
     for run in KHMER_RUN.findall(text):
         terms.extend(run[i : i + 3] for i in range(len(run) - 2))

@@ -28,7 +28,7 @@ _LATIN_NAME = re.compile(r"(?<=[^\s.!?:]\s)([A-Z][a-zà-ÿ]+|[A-Z]{2,})\b")
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 WORD = re.compile(r"[^\W_\u1780-\u17ff]+")  # words in any script but Khmer
 KHMER_RUN = re.compile(r"[\u1780-\u17ff]+")
-# Every byte but an ASCII letter or digit, as a space: see ascii_words.
+# Every byte but an ASCII letter or digit, as a space: see ascii_letter_runs.
 _ASCII_NOT_WORD = bytes(
     code if chr(code).isascii() and chr(code).isalnum() else ord(" ") for code in range(256)
 )
@@ -44,9 +44,10 @@ STOPWORDS = frozenset(
 )
 
 
-def ascii_words(text: str) -> list[bytes]:
-    """WORD's words of ASCII text, as bytes: the text split at every byte
-    that is no letter or digit, in a fifth of the regular expression's time."""
+def ascii_letter_runs(text: str) -> list[bytes]:
+    """WORD's words of ASCII text (runs of letters and digits; underscores
+    part them, unlike `text.ascii_words`), as bytes: the text split at every
+    byte that is no letter or digit, in a fifth of the expression's time."""
     return text.encode().translate(_ASCII_NOT_WORD).split()
 
 
