@@ -242,18 +242,16 @@ class PhraseIndex:
 
     def _khmer_matches(self, text: str, offset: int) -> list[Match]:
         """The Khmer needles in `text` that count; positions sit past the
-        words' (`offset`)."""
+        text's length (`offset`)."""
         assert self._khmer is not None
         squeezed = self.khmer_needle(text)
         found: list[Match] = []
+        holders: list[tuple[int, int, int, str]] = []
         seen: set[str] = set()
         may_deny = _KHMER_NEGATION.search(squeezed) is not None
         # Every occurrence of every needle, by where it ends; a needle counts
         # at its first occurrence only, and not at all if that one is denied.
         last: int
-        needle: str
-        tagged: tuple[tuple[str, Phrase], ...]
-        holding = False
         value: KhmerValue
         for last, value in self._khmer.iter(squeezed):
             needle, tagged, holds = value
@@ -264,35 +262,15 @@ class PhraseIndex:
             if may_deny and _khmer_negated(squeezed, start):
                 continue
             start += offset
-            end = offset + last + 1
             for tag, phrase in tagged:
-                found.append(_new_match(Match, (tag, phrase, start, end)))
-            holding = holding or holds
-        return self._counted(found) if holding else found
-
-    def _counted(self, found: list[Match]) -> list[Match]:
-        """The matches that count: not inside a word used in another sense,
-        nor inside a longer phrase of their own tag (whose weight already
-        says it). Only a match of two words or more (or of Khmer letters)
-        can hold another of its tag, so few pairs are ever compared."""
-        mask = self._mask
-        masks: list[tuple[int, int]] = []
-        holders: dict[str, list[tuple[int, int]]] = {}
-        for tag, _, start, end in found:
-            if tag == mask:
-                masks.append((start, end))
-            if end - start > 1:
-                holders.setdefault(tag, []).append((start, end))
-        kept = []
-        for match in found:
-            tag, _, start, end = match
-            if tag != mask and _inside(start, end, masks, 0):
-                continue
-            around = holders.get(tag)
-            if around is not None and _inside(start, end, around, end - start):
-                continue
-            kept.append(match)
-        return kept
+                found.append(_new_match(Match, (tag, phrase, start, start + len(needle))))
+                if holds:
+                    holders.append((start, start + len(needle), len(needle), tag))
+        if not holders:
+            return found
+        return [
+            m for m in found if not _held(m.tag, m.start, m.end - m.start, holders, self._mask)
+        ]
 
 
 # A named tuple's own constructor is a Python function; the tuple's is not,
@@ -303,8 +281,9 @@ _new_match = tuple.__new__
 def _held(
     tag: str, start: int, length: int, holders: list[tuple[int, int, int, str]], mask: str | None
 ) -> bool:
-    """Whether a match (of `tag`, from `start`, `length` words) lies inside
-    one of `holders` that keeps it from counting."""
+    """Whether a match (of `tag`, from `start`, `length` words or Khmer
+    letters) lies inside one of `holders` that keeps it from counting: a
+    longer match of its tag, or a mask over another tag."""
     end = start + length
     for holder_start, holder_end, holder_length, holder_tag in holders:
         if (
@@ -315,14 +294,6 @@ def _held(
                 or (holder_tag == mask and tag != mask)
             )
         ):
-            return True
-    return False
-
-
-def _inside(start: int, end: int, outers: list[tuple[int, int]], longer_than: int) -> bool:
-    """Whether one of `outers` holds the span and is longer than `longer_than`."""
-    for outer_start, outer_end in outers:
-        if outer_start <= start and end <= outer_end and outer_end - outer_start > longer_than:
             return True
     return False
 
