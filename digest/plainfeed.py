@@ -174,7 +174,7 @@ class _Reader:
                 raise NotPlain(f"the channel has <{child.tag}>")
         # The language in force at the channel, worked out once: an item's
         # title has its own, its item's, or this.
-        channel_lang = _lang_of(channel, self.lang)
+        channel_lang = _own_lang(channel, root_lang)
         entries = [self.rss_entry(item, channel_lang) for item in channel if item.tag == "item"]
         return PlainFeed(feed, entries)
 
@@ -322,9 +322,7 @@ def _children(
     Atom entry's links are read apart, as there may be several."""
     found: dict[str, etree._Element] = {}
     for child in parent:
-        tag = child.tag
-        # An element of no namespace is named by its tag in lower case.
-        name = tag.lower() if tag.__class__ is str and tag[0] != "{" else feedparser_name(child)
+        name = feedparser_name(child)
         if name is None or name in _WHOLE or (atom and child.tag == ATOM + "link"):
             continue
         if name in modelled:

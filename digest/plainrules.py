@@ -78,7 +78,9 @@ def feedparser_name(element: etree._Element) -> str | None:
     tag = element.tag
     if not isinstance(tag, str):
         return None
-    return _name_of(tag, element.prefix if tag.startswith("{") else None)
+    if tag[0] != "{":
+        return tag.lower()  # no namespace: most elements, named without a lookup
+    return _name_of(tag, element.prefix)
 
 
 @functools.lru_cache(maxsize=1024)
