@@ -17,13 +17,13 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from . import fetch
-from .bundled import bundled_concepts
-from .cluster import cluster_items, counted_terms, decode_terms
+from .cluster import counted_terms
 from .context import Context
 from .errors import FeedError, FeedGone
+from .grouping import Gathering, Grouping
 from .health import flag_feeds
 from .parse import parse_feed
 from .types import (
@@ -49,8 +49,6 @@ Progress = Callable[[FeedUpdate, int, int], None]
 # every download, and threads share one core. Worker processes parse in
 # parallel; starting them costs more than parsing a handful of feeds inline.
 PROCESS_POOL_MIN_FEEDS = 12
-# Stories are looked for among items first seen or dated this recently.
-STORY_HORIZON = timedelta(days=30)
 
 
 class Updates:
@@ -58,6 +56,7 @@ class Updates:
 
     def __init__(self, context: Context) -> None:
         self.context = context
+        self.grouping = Grouping(context)
 
     def update(self, progress: Progress | None = None) -> list[FeedUpdate]:
         """Fetch, parse and store every listed feed: one result per feed, in list
@@ -68,38 +67,27 @@ class Updates:
         sources = self.context.sources()
         self.context.store.sync_sources(sources)
         claims = _Claims(self.context, sources)
-        updates = asyncio.run(self._update_all(claims, progress))
+        # The month's items, gathered as the feeds are stored, for grouping.
+        gathering = self.grouping.gathering()
+        updates = asyncio.run(self._update_all(claims, progress, gathering))
         # Grouping reads every recent item: with runs at once, the last one
         # to finish does it, once, for all (a run still holding feeds will).
         store = self.context.store
         others = store.claimants("sources", store.clock()) - {worker_name()}
         if any(update.new or update.updated for update in updates) and not others:
-            self.group_stories()
+            self.grouping.group(gathering)
         return updates
 
     def group_stories(self) -> list[Story]:
-        """Find reports of the same event among recent items and store them.
-        Each report's terms were counted when it was stored; those stored
-        without them (added by hand, or before terms were kept) are counted now."""
-        since = self.context.now() - STORY_HORIZON
-        recent = self.context.store.items(since=since)
-        known_terms = {
-            item: decode_terms(text) for item, text in self.context.store.story_terms(since=since)
-        }
-        stories = cluster_items(
-            recent,
-            threshold=self.context.config.digest.story_similarity,
-            lang=self.context.config.digest.language,
-            concepts=bundled_concepts(),
-            known_terms=known_terms,
-        )
-        self.context.store.replace_stories([item.id for item in recent], stories)
-        return list(stories)
+        """Find reports of the same event among recent items and store them."""
+        return self.grouping.group()
 
     def stories(self) -> list[Story]:
-        return self.context.store.stories()
+        return self.grouping.stories()
 
-    async def _update_all(self, claims: _Claims, progress: Progress | None) -> list[FeedUpdate]:
+    async def _update_all(
+        self, claims: _Claims, progress: Progress | None, gathering: Gathering | None
+    ) -> list[FeedUpdate]:
         states = self.context.store.feed_states()
         loop = asyncio.get_running_loop()
         finished: dict[str, FeedUpdate] = {}
@@ -111,6 +99,7 @@ class Updates:
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as writer,
         ):
             async with fetch.Fetcher(self.context.config.fetch) as fetcher:
+                means = _Means(fetcher, pool, writer, gathering)
                 running: set[asyncio.Future[FeedUpdate]] = set()
                 started: list[asyncio.Future[FeedUpdate]] = []
                 # Each feed says it is done here: waiting on the set of those
@@ -122,9 +111,7 @@ class Updates:
                         # at once, so that other runs get their share.
                         if len(running) < claims.batch and not claims.exhausted:
                             for source in await loop.run_in_executor(writer, claims.next_batch):
-                                update = self._update_source(
-                                    source, states[source.url], fetcher, pool, writer
-                                )
+                                update = self._update_source(source, states[source.url], means)
                                 started.append(asyncio.ensure_future(update))
                                 started[-1].add_done_callback(ended.put_nowait)
                                 running.add(started[-1])
@@ -147,16 +134,11 @@ class Updates:
         return [finished[s.url] for s in claims.sources if s.url in finished]
 
     async def _update_source(
-        self,
-        source: FeedSource,
-        state: FeedState,
-        fetcher: fetch.Fetcher,
-        pool: Executor,
-        writer: Executor,
+        self, source: FeedSource, state: FeedState, means: _Means
     ) -> FeedUpdate:
         if state.disabled:
             await asyncio.get_running_loop().run_in_executor(
-                writer, self.context.store.release_feed, source.url, worker_name()
+                means.writer, self.context.store.release_feed, source.url, worker_name()
             )
             return FeedUpdate(
                 source=source,
@@ -164,16 +146,16 @@ class Updates:
                 warning=f"disabled after 410 Gone; `digest feeds enable {source.url}` "
                 "to try it again",
             )
-        record = await self._fetch_and_parse(source, state, fetcher, pool)
-        return await asyncio.get_running_loop().run_in_executor(writer, record)
+        record = await self._fetch_and_parse(source, state, means)
+        return await asyncio.get_running_loop().run_in_executor(means.writer, record)
 
     async def _fetch_and_parse(
-        self, source: FeedSource, state: FeedState, fetcher: fetch.Fetcher, pool: Executor
+        self, source: FeedSource, state: FeedState, means: _Means
     ) -> Callable[[], FeedUpdate]:
         """Fetch and parse one feed; returns how to record the outcome in the store."""
         request = fetch.FetchRequest(source, state.fetch_url, state.etag, state.last_modified)
         try:
-            fetched = await fetcher.fetch(request)
+            fetched = await means.fetcher.fetch(request)
             if fetched.not_modified:
                 return partial(self._not_modified, source, fetched, None)
             validators = (fetched.header("etag"), fetched.header("last-modified"))
@@ -182,7 +164,9 @@ class Updates:
                 # No validators from the server, but the same bytes as last time.
                 return partial(self._not_modified, source, fetched, (*validators, content_hash))
             loop = asyncio.get_running_loop()
-            parsed, terms = await loop.run_in_executor(pool, parse_and_count, source, fetched)
+            parsed, terms = await loop.run_in_executor(
+                means.pool, parse_and_count, source, fetched
+            )
         except FeedError as exc:
             status: UpdateStatus = "gone" if isinstance(exc, FeedGone) else "failed"
             return partial(self._failed, source, exc.message, status)
@@ -190,7 +174,8 @@ class Updates:
             log.debug("unexpected error updating %s", source.url, exc_info=True)
             message = f"unexpected error: {type(exc).__name__}: {exc}"
             return partial(self._failed, source, message, "failed")
-        return partial(self._stored, source, fetched, parsed, terms, (*validators, content_hash))
+        validated = (*validators, content_hash)
+        return partial(self._stored, source, fetched, parsed, terms, validated, means.gathering)
 
     def _stored(
         self,
@@ -199,16 +184,18 @@ class Updates:
         parsed: ParsedFeed,
         story_terms: dict[tuple[str, str], str],
         validators: tuple[str | None, str | None, str | None],
+        gathering: Gathering | None,
     ) -> FeedUpdate:
+        now = self.context.now()
         counts = self.context.store.upsert_items(
             source,
             [(item, canonical_url(item.url)) for item in parsed.items],
-            now=self.context.now(),
+            now=now,
             story_terms=story_terms,
         )
         self.context.store.record_fetch(
             source,
-            now=self.context.now(),
+            now=now,
             status="ok",
             warning=parsed.warning,
             feed_title=parsed.title,
@@ -218,6 +205,8 @@ class Updates:
             new_items=counts.new,
             parser=parsed.parser,
         )
+        if gathering is not None and (counts.new or counts.updated):
+            gathering.stored(source, now)
         return FeedUpdate(
             source=source,
             new=counts.new,
@@ -258,6 +247,15 @@ class Updates:
             failing_after=settings.failing_after,
             silent_after=timedelta(days=settings.silent_after_days),
         )
+
+
+class _Means(NamedTuple):
+    """What the feeds of one update share."""
+
+    fetcher: fetch.Fetcher
+    pool: Executor  # parses
+    writer: Executor  # the store's one thread
+    gathering: Gathering | None  # the month's items, for grouping stories
 
 
 class _Claims:

@@ -28,7 +28,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "checks", "settings", "config", "bundled", "files", "fetch", "store", "send", "workers",
     ),
     "services": (
-        "context", "updates", "feedlist", "editions", "shelf", "editing", "recipients",
+        "context", "grouping", "updates", "feedlist", "editions", "shelf", "editing", "recipients",
         "postman", "copies", "outbox",
     ),
     "facade": ("core",),

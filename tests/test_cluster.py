@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from digest.bundled import bundled_concepts
-from digest.cluster import cluster_items, decode_terms, similarity, term_counts
+from digest.cluster import StoryBatch, cluster_items, decode_terms, similarity, term_counts
 from digest.concepts import item_concepts, parse_concepts
 from digest.config import load_config
 from digest.core import open_digest
 from digest.errors import ConfigError
-from digest.types import Item
+from digest.types import Item, Story
 
+from . import stories
 from .conftest import ROOT
 from .stories import PAIRS, grouped
 
@@ -88,6 +90,34 @@ def test_the_lead_is_the_editors_then_the_editions_language_then_the_fullest() -
     assert story.lead == 1
 
 
+def test_a_batch_gathered_in_any_order_gives_the_stories_of_its_final_items() -> None:
+    # As an update gathers them: feeds in the order they answer, and an
+    # item changed by its feed (reworded: no longer the union story) replaced.
+    background = [item for item in stories.background() if item.id % 3]
+    final = [UNION, UNION_AGAIN, OTHER_ARREST, *FILLER, *background]
+    expected = cluster_items(final, concepts=CONCEPTS)
+    assert together(1, 2, expected)
+    for seed in range(5):
+        batch = StoryBatch()
+        arriving = final[:]
+        random.Random(seed).shuffle(arriving)
+        first_version = replace(UNION_AGAIN, title="Casino union leader Sok Rathana jailed")
+        batch.add(first_version)
+        batch.add(replace(OTHER_ARREST, id=99))  # later older than the horizon
+        for item in arriving:
+            batch.add(item)
+        batch.discard(99)
+        assert batch.ids == {item.id for item in final}
+        assert batch.stories(concepts=CONCEPTS) == expected, seed
+    # Replaced by words of another event, a report leaves its story.
+    batch.add(replace(UNION_AGAIN, title="Rice exporters expect record shipments", summary=""))
+    assert not together(1, 2, batch.stories(concepts=CONCEPTS))
+
+
+def together(a: int, b: int, found: tuple[Story, ...]) -> bool:
+    return any({a, b} <= set(story.members) for story in found)
+
+
 def test_similarity_is_symmetric_and_bounded() -> None:
     a, b = {"casino": 2.0, "union": 1.0}, {"casino": 1.0, "court": 1.0}
     assert similarity(a, b) == similarity(b, a) == 1 / 4
@@ -98,12 +128,15 @@ def test_the_samples_stories_are_grouped_across_languages(tmp_path) -> None:  # 
     config = load_config(ROOT / "digest.example.toml")
     config = replace(config, paths=replace(config.paths, database=tmp_path / "d.sqlite3"))
     with open_digest(config) as digest:
+        # The sample's news is from late November 2026; stories look a month back.
+        digest._now = lambda: datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # type: ignore[method-assign]
         digest.update()
         items = {item.id: item for item in digest.store.items()}
         stories = digest.stories()
-        stored_terms = dict(digest.store.story_terms(since=datetime(2000, 1, 1, tzinfo=UTC)))
+        stored = digest.store.items_with_terms(since=datetime(2000, 1, 1, tzinfo=UTC))
+        stored_terms = {item.id: terms for item, terms in stored}
     # Each report's terms were counted beside the parsing and kept with it.
-    assert {item_id: decode_terms(text) for item_id, text in stored_terms.items()} == {
+    assert {item_id: decode_terms(text or "") for item_id, text in stored_terms.items()} == {
         item.id: term_counts(item.title, item.summary) for item in items.values()
     }
     outlets = sorted(sorted(items[m].outlet for m in story.members) for story in stories)

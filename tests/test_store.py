@@ -149,19 +149,18 @@ def test_story_terms_are_kept_with_an_item_and_follow_its_words(fresh_store: Sto
             FEED_A, [(item, canonical_url(item.url))], now=NOW, story_terms=known
         )
 
+    def stored_terms() -> dict[int, str | None]:
+        return {item.id: terms for item, terms in fresh_store.items_with_terms(since=since)}
+
     since = NOW - timedelta(days=1)
     store("Draft headline", "draft draft headlin headlin summary")
     [item] = fresh_store.items()
-    assert dict(fresh_store.story_terms(since=since)) == {
-        item.id: "draft draft headlin headlin summary"
-    }
+    assert stored_terms() == {item.id: "draft draft headlin headlin summary"}
     store("Final headline", "final final headlin headlin summary")
-    assert dict(fresh_store.story_terms(since=since)) == {
-        item.id: "final final headlin headlin summary"
-    }
+    assert stored_terms() == {item.id: "final final headlin headlin summary"}
     # New words without their terms: none kept, so grouping counts them afresh.
     store("Final headline, corrected", None)
-    assert dict(fresh_store.story_terms(since=since)) == {}
+    assert stored_terms() == {item.id: None}
 
 
 def test_a_failed_update_leaves_nothing_half_written(fresh_store: Store) -> None:

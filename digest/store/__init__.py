@@ -58,6 +58,11 @@ class Store(ItemTable, EditionTable, RecipientTable, DeliveryTable, EditTable, C
         disagree still agree on when a claim lapses."""
         return self._db.clock()
 
+    def revision(self) -> int | None:
+        """A number that changes whenever another process (or connection)
+        commits, on SQLite; None on PostgreSQL, where it cannot be told."""
+        return self._db.revision()
+
     def exclusive(self, name: str, *, wait: bool = False) -> AbstractContextManager[bool]:
         """Whether this process now holds the database's lock called `name`
         (`digest send` takes "send"); with `wait`, once the holder lets go."""

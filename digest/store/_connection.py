@@ -78,6 +78,13 @@ class Database(Protocol):
         """The time by the database: what claims are timed by."""
         ...
 
+    def revision(self) -> int | None:
+        """A number that changes whenever another connection commits, or None
+        where the database cannot tell: while it stays the same, rows read
+        earlier on this connection are still what the database holds, but
+        for this connection's own writes."""
+        ...
+
 
 class SQLiteDatabase:
     kind = "sqlite"
@@ -109,6 +116,9 @@ class SQLiteDatabase:
     def clock(self) -> datetime:
         # A file on this machine: every run that opens it shares its clock.
         return datetime.now(UTC)
+
+    def revision(self) -> int | None:
+        return int(self.connection.execute("PRAGMA data_version").fetchone()[0])
 
     def close(self) -> None:
         self.connection.close()

@@ -94,15 +94,24 @@ class ItemTable(SourceTable):
         bound = iso(since)
         return [_item(row) for row in self._db.execute(query, (bound, bound))]
 
-    def story_terms(self, *, since: datetime) -> Iterator[tuple[int, str]]:
-        """The terms stored with the items dated at or after `since`, with
-        their ids (items stored without them are left out), as they are read."""
-        query = (
-            "SELECT id, story_terms FROM items WHERE story_terms IS NOT NULL "
-            "AND coalesce(published_at, first_seen_at) >= ?"
-        )
-        for item_id, terms in self._db.execute(query, (iso(since),)):
-            yield int(item_id), str(terms)
+    def items_with_terms(self, *, since: datetime) -> Iterator[tuple[Item, str | None]]:
+        """Stored items dated at or after `since`, each with the terms stored
+        with it (None when it was stored without), as they are read."""
+        query = f"{_SELECT_ITEMS_AND_TERMS} WHERE coalesce(published_at, first_seen_at) >= ?"
+        for row in self._db.execute(query, (iso(since),)):
+            yield _item(row), _terms(row)
+
+    def items_written(self, source: FeedSource, now: datetime) -> list[tuple[Item, str | None]]:
+        """The items `upsert_items` stored or changed for `source` at `now`
+        (it stamps them with that time), each with its stored terms."""
+        query = f"{_SELECT_ITEMS_AND_TERMS} WHERE sources.url = ? AND items.updated_at = ?"
+        rows = self._db.execute(query, (source.url, iso(now)))
+        return [(_item(row), _terms(row)) for row in rows]
+
+    def item_ids(self, *, since: datetime) -> set[int]:
+        """The ids of the items dated at or after `since`."""
+        query = "SELECT id FROM items WHERE coalesce(published_at, first_seen_at) >= ?"
+        return {int(row[0]) for row in self._db.execute(query, (iso(since),))}
 
     def item(self, item_id: int) -> Item | None:
         """One stored item by its id."""
@@ -252,13 +261,15 @@ def _update_item(
     )
 
 
-# Every column of an Item, for `items` and `item` to filter.
-_SELECT_ITEMS = """
-    SELECT items.id, sources.url, coalesce(items.outlet, nullif(sources.name, ''),
+# Every column of an Item, for `items` and `item` to filter; then with the
+# terms stored for story grouping, which `_terms` reads.
+_ITEM_COLUMNS = """items.id, sources.url, coalesce(items.outlet, nullif(sources.name, ''),
            sources.feed_title, sources.url), guid, items.url, canonical_url, title,
            summary, published_at, first_seen_at, updated_at, items.lang,
-           editor_added, editor_topic, note
-    FROM items JOIN sources ON sources.id = items.source_id"""
+           editor_added, editor_topic, note"""
+_FROM_ITEMS = "FROM items JOIN sources ON sources.id = items.source_id"
+_SELECT_ITEMS = f"SELECT {_ITEM_COLUMNS} {_FROM_ITEMS}"
+_SELECT_ITEMS_AND_TERMS = f"SELECT {_ITEM_COLUMNS}, story_terms {_FROM_ITEMS}"
 
 
 def _item(row: tuple[object, ...]) -> Item:
@@ -279,3 +290,8 @@ def _item(row: tuple[object, ...]) -> Item:
         editor_topic=str(row[13]) if row[13] else None,
         note=str(row[14]),
     )
+
+
+def _terms(row: tuple[object, ...]) -> str | None:
+    """The story terms `_SELECT_ITEMS_AND_TERMS` reads after an item's columns."""
+    return None if row[15] is None else str(row[15])

@@ -81,6 +81,11 @@ class PostgresDatabase:
             self._offset = cast(datetime, row[0]) - (asked + (answered - asked) / 2)
         return datetime.now(UTC) + self._offset
 
+    def revision(self) -> None:
+        # Many workers write at once, and the server keeps no count of
+        # commits a connection could ask for: rows read earlier must be read again.
+        return None
+
     def _lost(self, exc: BaseException) -> StoreError:
         return StoreError(self.where, f"lost the database: {first_line(exc)}")
 
