@@ -49,6 +49,41 @@ def add_items(store: Store, count: int) -> list[int]:
     return sorted(item.id for item in store.items())
 
 
+def test_an_update_commits_without_flushing_each_time_and_then_flushes_again(
+    store: Store,
+) -> None:
+    sqlite = store.backend == "sqlite"
+
+    def level() -> str:
+        asked = "PRAGMA synchronous" if sqlite else "SHOW synchronous_commit"
+        return str(store._db.execute(asked).fetchone()[0])
+
+    # Every commit flushed, as they are by default (the test cluster is not).
+    store._db.execute("PRAGMA synchronous = FULL" if sqlite else "SET synchronous_commit = on")
+    before = level()
+    with pytest.raises(RuntimeError), store.relaxed_durability():
+        assert level() != before
+        add_items(store, 2)
+        raise RuntimeError("the update failed")
+    assert level() == before, "sending, after, flushes every commit again"
+    assert len(store.items()) == 2
+
+
+def test_another_process_writing_moves_the_revision_not_this_one(tmp_path: Path) -> None:
+    with open_store(tmp_path / "d.sqlite3") as store, open_store(tmp_path / "d.sqlite3") as other:
+        store.sync_sources([FEED])
+        revision = store.revision()
+        add_items(store, 1)
+        assert store.revision() == revision
+        add_items(other, 2)
+        assert store.revision() != revision
+
+
+def test_postgres_cannot_tell_who_wrote(postgres_url: str) -> None:
+    with open_store(postgres_url) as store:
+        assert store.revision() is None
+
+
 def test_the_stored_feeds_follow_the_list_and_an_unlisted_one_keeps_its_items(
     store: Store,
 ) -> None:

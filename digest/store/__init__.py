@@ -58,6 +58,13 @@ class Store(ItemTable, EditionTable, RecipientTable, DeliveryTable, EditTable, C
         disagree still agree on when a claim lapses."""
         return self._db.clock()
 
+    def relaxed_durability(self) -> AbstractContextManager[None]:
+        """Within: commits are not flushed to the disk one by one. They
+        survive this process dying; a power cut undoes the last ones and
+        leaves the database whole. For updating, whose feeds the next run
+        reads again; never for sending, whose ledger must outlive a power cut."""
+        return self._db.relaxed_durability()
+
     def revision(self) -> int | None:
         """A number that changes whenever another process (or connection)
         commits, on SQLite; None on PostgreSQL, where it cannot be told."""

@@ -78,6 +78,12 @@ class Database(Protocol):
         """The time by the database: what claims are timed by."""
         ...
 
+    def relaxed_durability(self) -> AbstractContextManager[None]:
+        """Within: a commit survives this process dying, not the machine
+        losing power (the database stays whole either way, and the last
+        commits are undone). No flush to the disk a commit."""
+        ...
+
     def revision(self) -> int | None:
         """A number that changes whenever another connection commits, or None
         where the database cannot tell: while it stays the same, rows read
@@ -119,6 +125,16 @@ class SQLiteDatabase:
 
     def revision(self) -> int | None:
         return int(self.connection.execute("PRAGMA data_version").fetchone()[0])
+
+    @contextmanager
+    def relaxed_durability(self) -> Iterator[None]:
+        # In WAL mode, NORMAL flushes the log at checkpoints, not at every commit.
+        level = self.connection.execute("PRAGMA synchronous").fetchone()[0]
+        self.connection.execute("PRAGMA synchronous = NORMAL")
+        try:
+            yield
+        finally:
+            self.connection.execute(f"PRAGMA synchronous = {int(level)}")
 
     def close(self) -> None:
         self.connection.close()

@@ -81,6 +81,16 @@ class PostgresDatabase:
             self._offset = cast(datetime, row[0]) - (asked + (answered - asked) / 2)
         return datetime.now(UTC) + self._offset
 
+    @contextmanager
+    def relaxed_durability(self) -> Iterator[None]:
+        # The server answers a COMMIT before its log reaches the disk.
+        level = self.execute("SHOW synchronous_commit").fetchone()[0]
+        self.execute("SET synchronous_commit = off")
+        try:
+            yield
+        finally:
+            self.execute("SELECT set_config('synchronous_commit', ?, false)", (level,))
+
     def revision(self) -> None:
         # Many workers write at once, and the server keeps no count of
         # commits a connection could ask for: rows read earlier must be read again.
