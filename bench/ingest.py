@@ -75,18 +75,34 @@ def feed_body(number: int, rng: random.Random) -> bytes:
 
 
 class Counts:
+    """The statuses the servers answered with, and when the first and the
+    last answer went out (perf_counter)."""
+
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.statuses: Counter[int] = Counter()
+        self.first = self.last = 0.0
 
     def add(self, status: int) -> None:
         with self.lock:
             self.statuses[status] += 1
+            self.last = time.perf_counter()
+            self.first = self.first or self.last
 
     def take(self) -> Counter[int]:
         with self.lock:
             taken, self.statuses = self.statuses, Counter()
+            self.first = self.last = 0.0
         return taken
+
+    def timeline(self, run: Run) -> str:
+        """When, after the update started, the first and the last answer
+        went out, and how long the update went on after the last."""
+        first, last = self.first - run.started, self.last - run.started
+        return (
+            f"first answer at {first:.2f} s (its request at {first - LATENCY:.2f} s), "
+            f"last at {last:.2f} s; the update ended {run.seconds - last:.2f} s after it"
+        )
 
 
 def serve(bodies: dict[str, bytes], counts: Counts) -> list[socketserver.BaseServer]:
@@ -176,6 +192,7 @@ class Run(NamedTuple):
     of the processes it started (a fork server and the parse workers); and
     the peak RSS (KB) of the largest."""
 
+    started: float  # perf_counter
     seconds: float
     cpu: float
     workers_cpu: float
@@ -228,7 +245,7 @@ def digest_update(config: Path) -> Run:
             errors.seek(0)
             sys.exit(f"digest update failed:\n{errors.read()}")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return Run(elapsed, children_cpu() - cpu_before, sum(workers.values()), peak)
+    return Run(started, elapsed, children_cpu() - cpu_before, sum(workers.values()), peak)
 
 
 def sequential_feedparser(urls: list[str]) -> float:
@@ -298,6 +315,7 @@ def main() -> None:
         )
 
         fresh = digest_update(config)
+        fresh_timeline = counts.timeline(fresh)
         fresh_counts = counts.take()
         larger_floor = max(floor, parsing / cores)
         print(
@@ -305,6 +323,7 @@ def main() -> None:
             f"{stored_items(folder)} items stored, {fresh_counts[200]} × 200; "
             f"{fresh.seconds / larger_floor:.2f}× the larger floor (target ≤ 1.4)"
         )
+        print(f"    {fresh_timeline}")
         total = fresh.cpu + fresh.workers_cpu
         print(
             f"    fresh cost end to end: {total:.2f} CPU-s ({fresh.cpu:.2f} the update, "
