@@ -154,11 +154,11 @@ def test_without_outside_writes_the_gathered_items_are_grouped_as_they_are(
     assert len(reads) == 2, "once gathering, once reading back: not again to group"
 
 
-def sample_digest(tmp_path: Path) -> Digest:
+def sample_digest(tmp_path: Path, at: datetime = NOW) -> Digest:
     """The sample, updated once, in a database of its own."""
     config = load_config(ROOT / "digest.example.toml")
     config = replace(config, paths=replace(config.paths, database=tmp_path / "d.sqlite3"))
-    digest = on_sample_clock(open_digest(config))
+    digest = on_sample_clock(open_digest(config), at)
     digest.update()
     return digest
 
@@ -172,6 +172,18 @@ def news_gathered(digest: Digest) -> Gathering:
     digest.store.upsert_items(feed, [(news, canonical_url(news.url))], now=NOW)
     gathering.stored(feed, NOW)
     return gathering
+
+
+def test_news_first_seen_now_is_grouped_whatever_date_its_feed_gives_it(
+    tmp_path: Path,
+) -> None:
+    # The sample read a year after its news was written: new to this store.
+    later = NOW + timedelta(days=365)
+    with sample_digest(tmp_path, at=later) as digest:
+        assert len(digest.stories()) == 3
+        # Two months on, nothing of it is recent any more, by date or by sight.
+        on_sample_clock(digest, later + timedelta(days=60))
+        assert digest.group_stories() == []
 
 
 def take_in_hand(add: Callable[..., tuple[int, bool]], item: Item) -> None:

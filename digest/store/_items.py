@@ -95,10 +95,10 @@ class ItemTable(SourceTable):
         return [_item(row) for row in self._db.execute(query, (bound, bound))]
 
     def items_with_terms(self, *, since: datetime) -> Iterator[tuple[Item, str | None]]:
-        """Stored items dated at or after `since`, each with the terms stored
-        with it (None when it was stored without), as they are read."""
-        query = f"{_SELECT_ITEMS_AND_TERMS} WHERE coalesce(published_at, first_seen_at) >= ?"
-        for row in self._db.execute(query, (iso(since),)):
+        """Stored items dated or first seen at or after `since`, each with the
+        terms stored with it (None when it was stored without), as they are read."""
+        query = f"{_SELECT_ITEMS_AND_TERMS} WHERE {_RECENT}"
+        for row in self._db.execute(query, {"since": iso(since)}):
             yield _item(row), _terms(row)
 
     def items_written(self, source: FeedSource, now: datetime) -> list[tuple[Item, str | None]]:
@@ -109,9 +109,9 @@ class ItemTable(SourceTable):
         return [(_item(row), _terms(row)) for row in rows]
 
     def item_ids(self, *, since: datetime) -> set[int]:
-        """The ids of the items dated at or after `since`."""
-        query = "SELECT id FROM items WHERE coalesce(published_at, first_seen_at) >= ?"
-        return {int(row[0]) for row in self._db.execute(query, (iso(since),))}
+        """The ids of the items dated or first seen at or after `since`."""
+        query = f"SELECT id FROM items WHERE {_RECENT}"
+        return {int(row[0]) for row in self._db.execute(query, {"since": iso(since)})}
 
     def item(self, item_id: int) -> Item | None:
         """One stored item by its id."""
@@ -270,6 +270,9 @@ _ITEM_COLUMNS = """items.id, sources.url, coalesce(items.outlet, nullif(sources.
 _FROM_ITEMS = "FROM items JOIN sources ON sources.id = items.source_id"
 _SELECT_ITEMS = f"SELECT {_ITEM_COLUMNS} {_FROM_ITEMS}"
 _SELECT_ITEMS_AND_TERMS = f"SELECT {_ITEM_COLUMNS}, story_terms {_FROM_ITEMS}"
+# Dated, or first seen, at or after :since: news this store has just met is
+# recent to it, whatever date its feed gives it.
+_RECENT = "(coalesce(published_at, first_seen_at) >= :since OR first_seen_at >= :since)"
 
 
 def _item(row: tuple[object, ...]) -> Item:

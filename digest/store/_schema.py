@@ -213,6 +213,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE items ADD COLUMN story_terms TEXT;
     """,
+    # 13: story grouping looks among the items dated or first seen lately
+    """
+    CREATE INDEX items_by_first_seen ON items (first_seen_at);
+    """,
 )
 
 # Where PostgreSQL needs other words than the translated SQLite migration.
