@@ -291,16 +291,34 @@ def test_workers_opening_a_new_database_at_once_create_it_once(postgres_url: str
         assert store.backend == "postgresql" and store.count_items() == 0
 
 
+def test_a_connection_lost_during_an_update_is_reported_once(postgres_url: str) -> None:
+    store = open_store(postgres_url)
+    with pytest.raises(StoreError, match="lost the database") as raised:
+        with store.relaxed_durability():
+            terminate_other_sessions(postgres_url)
+            store.count_items()
+    # Not a second error, from setting back what the lost connection took with it.
+    earlier = raised.value.__context__
+    while earlier is not None:
+        assert not isinstance(earlier, StoreError), "the loss was reported twice"
+        earlier = earlier.__context__
+    store.close()
+
+
+def terminate_other_sessions(postgres_url: str) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        )
+
+
 def test_a_connection_lost_inside_a_transaction_is_one_clear_error(postgres_url: str) -> None:
     store = open_store(postgres_url)
     with pytest.raises(StoreError, match="lost the database"):
         with store.transaction() as db:
             db.execute("SELECT count(*) FROM items")
-            with psycopg.connect(postgres_url, autocommit=True) as admin:
-                admin.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                    "AND backend_type = 'client backend'"
-                )
+            terminate_other_sessions(postgres_url)
             db.execute("SELECT count(*) FROM items")
     store.close()

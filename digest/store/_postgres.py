@@ -89,7 +89,10 @@ class PostgresDatabase:
         try:
             yield
         finally:
-            self.execute("SELECT set_config('synchronous_commit', ?, false)", (level,))
+            try:
+                self.execute("SELECT set_config('synchronous_commit', ?, false)", (level,))
+            except StoreError:
+                pass  # the connection is gone, and its setting with it
 
     def revision(self) -> None:
         # Many workers write at once, and the server keeps no count of
