@@ -45,9 +45,9 @@ from .types import Item, Story
 
 THRESHOLD = 0.22
 # Reports are compared only with stories sharing one of their rare terms (in
-# at most RARE_SHARE of the batch, or RARE_FLOOR items): two reports of one
-# event share names and places, and this keeps a large batch from comparing
-# everything with everything.
+# at most RARE_SHARE of the batch, or RARE_FLOOR items, and in more than one):
+# two reports of one event share names and places, and this keeps a large
+# batch from comparing everything with everything.
 KEY_TERMS = 6
 RARE_SHARE = 0.01
 RARE_FLOOR = 5
@@ -256,9 +256,11 @@ class _Rarity:
     def __init__(self, size: int, frequency: Counter[str], rare: float) -> None:
         self._size = size
         self._frequency = frequency  # how many reports use each term
-        # The terms used by at most `rare` reports: the only ones a report's
-        # keys are chosen among, found for each report by a set operation.
-        self._rare = {term for term, used in frequency.items() if 0 < used <= rare}
+        # The terms used by at most `rare` reports, and by more than one: the
+        # only ones a report's keys are chosen among (found for each report by
+        # a set operation). A term no other report uses can find nothing, and
+        # as a key it would only crowd out one that can.
+        self._rare = {term for term, used in frequency.items() if 1 < used <= rare}
 
     def weigh(self, terms: Counter[str]) -> dict[str, float]:
         size, frequency = self._size, self._frequency

@@ -21,6 +21,7 @@ from .conftest import ROOT
 from .stories import PAIRS, grouped
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+A_FEW_HOURS = timedelta(hours=3)
 
 
 def report(item_id: int, outlet: str, title: str, summary: str = "", **extra: object) -> Item:
@@ -88,6 +89,22 @@ def test_the_lead_is_the_editors_then_the_editions_language_then_the_fullest() -
     assert story.lead == 2
     story = cluster_items([replace(UNION, editor_added=True), UNION_AGAIN, *FILLER])[0]
     assert story.lead == 1
+
+
+def test_a_report_whose_own_words_outweigh_those_it_shares_still_finds_its_story() -> None:
+    said = (
+        "Police detained seven land activists in Kratie province after a protest over "
+        "a rubber concession on Monday, rights groups said."
+    )
+    earlier = NOW - A_FEW_HOURS
+    first = report(1, "dispatch", "Land activists detained in Kratie", said, when=earlier)
+    # Words no other report uses weigh the most, and some are typing slips.
+    later = report(
+        2, "observer", "Seven held after rubber plantation protest",
+        f"{said} Xqzt vrmpl ktharo bnlwe dqusy frotz.",
+    )  # fmt: skip
+    stories = cluster_items([first, later, *FILLER])
+    assert [set(story.members) for story in stories] == [{1, 2}]
 
 
 def test_a_batch_gathered_in_any_order_gives_the_stories_of_its_final_items() -> None:
