@@ -100,8 +100,8 @@ class Counts:
         went out, and how long the update went on after the last."""
         first, last = self.first - run.started, self.last - run.started
         return (
-            f"first answer at {first:.2f} s (its request at {first - LATENCY:.2f} s), "
-            f"last at {last:.2f} s; the update ended {run.seconds - last:.2f} s after it"
+            f"first answer at {first:.2f} s, last at {last:.2f} s; "
+            f"the update ended {run.seconds - last:.2f} s after it"
         )
 
 
