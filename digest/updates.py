@@ -1,8 +1,9 @@
 """Updating: every listed feed fetched, parsed and stored, once each, never
 aborting; reports of one event grouped into stories; each feed's health.
 
-A service of the `Digest` façade. Fetching is the `fetch` edge, parsing the
-pure `parse` (in worker processes for many feeds), storing the `store` edge.
+A service of the `Digest` façade. Fetching is the `fetch` edge, parsing
+`parsing` (the pure `parse`, in worker processes for many feeds), storing the
+`store` edge, and grouping `grouping`.
 """
 
 from __future__ import annotations
@@ -11,22 +12,19 @@ import asyncio
 import gc
 import hashlib
 import logging
-import multiprocessing
-import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple
 
 from . import fetch
-from .cluster import counted_terms
 from .context import Context
 from .errors import FeedError, FeedGone
 from .grouping import Gathering, Grouping
 from .health import flag_feeds
-from .parse import parse_feed
+from .parsing import Parser, parser_for
 from .types import (
     FeedHealth,
     FeedSource,
@@ -41,15 +39,9 @@ from .urls import canonical_url
 from .workers import lapse_dead_claims, worker_name
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Told of each feed as it finishes: (its result, feeds done, feeds in all).
 Progress = Callable[[FeedUpdate, int, int], None]
-
-# feedparser is pure Python: parsing on the event loop's thread would hold up
-# every download, and threads share one core. Worker processes parse in
-# parallel; starting them costs more than parsing a handful of feeds inline.
-PROCESS_POOL_MIN_FEEDS = 12
 
 
 class Updates:
@@ -99,11 +91,11 @@ class Updates:
         # the database's work nor its fsyncs hold up the event loop driving
         # every other download; one thread keeps the writes in sequence.
         with (
-            _parse_pool(len(claims.sources)) as pool,
+            parser_for(len(claims.sources)) as parser,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as writer,
         ):
             async with fetch.Fetcher(self.context.config.fetch) as fetcher:
-                means = _Means(fetcher, pool, writer, gathering)
+                means = _Means(fetcher, parser, writer, gathering)
                 running: set[asyncio.Future[FeedUpdate]] = set()
                 started: list[asyncio.Future[FeedUpdate]] = []
                 # Each feed says it is done here: waiting on the set of those
@@ -167,10 +159,7 @@ class Updates:
             if content_hash == state.content_hash:
                 # No validators from the server, but the same bytes as last time.
                 return partial(self._not_modified, source, fetched, (*validators, content_hash))
-            loop = asyncio.get_running_loop()
-            parsed, terms = await loop.run_in_executor(
-                means.pool, parse_and_count, source, fetched
-            )
+            parsed, terms = await means.parser.parse(source, fetched)
         except FeedError as exc:
             status: UpdateStatus = "gone" if isinstance(exc, FeedGone) else "failed"
             return partial(self._failed, source, exc.message, status)
@@ -257,7 +246,7 @@ class _Means(NamedTuple):
     """What the feeds of one update share."""
 
     fetcher: fetch.Fetcher
-    pool: Executor  # parses
+    parser: Parser
     writer: Executor  # the store's one thread
     gathering: Gathering | None  # the month's items, for grouping stories
 
@@ -292,20 +281,6 @@ class _Claims:
         return [self._by_url[url] for url in urls if url in self._by_url]
 
 
-def parse_and_count(
-    source: FeedSource, fetched: FetchResult
-) -> tuple[ParsedFeed, dict[tuple[str, str], str]]:
-    """Parse a feed and count each entry's terms for story grouping, by
-    (title, summary): both in a worker process, while the network brings the
-    other feeds. The counts are stored with the items, as text."""
-    parsed = parse_feed(source, fetched)
-    terms = {
-        (item.title, item.summary): counted_terms(item.title, item.summary)
-        for item in parsed.items
-    }
-    return parsed, terms
-
-
 @contextmanager
 def _collecting_less() -> Iterator[None]:
     """Look for reference cycles every 20,000 new objects rather than 700.
@@ -322,48 +297,3 @@ def _collecting_less() -> Iterator[None]:
 
 
 _YOUNG_OBJECTS = 20_000
-
-
-@contextmanager
-def _parse_pool(feeds: int) -> Iterator[Executor]:
-    cores = os.cpu_count() or 1
-    if feeds < PROCESS_POOL_MIN_FEEDS or cores < 2:
-        pool: Executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
-    else:
-        # One core stays with this process (the downloads, the store): a
-        # 50-item feed parses in about 1.5 ms, so a worker fewer than the
-        # cores keeps up with the network, at no cost in time (measured:
-        # bench-ingest's fresh update took 4.0-4.1 s with one worker or two).
-        pool = _WorkersOnFirstUse(cores - 1)
-    with pool:
-        yield pool
-
-
-class _WorkersOnFirstUse(Executor):
-    """Worker processes started when the first feed needs parsing: a run where
-    every feed answers 304 parses nothing, and starting the workers (a fork
-    server, then each worker loading the parser) was a tenth of its time."""
-
-    def __init__(self, workers: int) -> None:
-        self._workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        if self._pool is None:
-            # forkserver: a clean process to fork workers from, not this threaded one.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["digest.parse"])
-            self._pool = ProcessPoolExecutor(
-                max_workers=self._workers, mp_context=context, initializer=_yield_to_the_fetcher
-            )
-        return self._pool.submit(fn, *args, **kwargs)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
-
-
-def _yield_to_the_fetcher() -> None:
-    """Parse at a lower priority: a parser kept waiting costs nothing, while an
-    event loop kept waiting delays every download in flight behind it."""
-    os.nice(10)

@@ -28,8 +28,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "checks", "settings", "config", "bundled", "files", "fetch", "store", "send", "workers",
     ),
     "services": (
-        "context", "grouping", "updates", "feedlist", "editions", "shelf", "editing", "recipients",
-        "postman", "copies", "outbox",
+        "context", "parsing", "grouping", "updates", "feedlist", "editions", "shelf",
+        "editing", "recipients", "postman", "copies", "outbox",
     ),
     "facade": ("core",),
     "front": ("preview_guard", "preview", "cli"),

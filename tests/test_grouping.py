@@ -15,9 +15,9 @@ from pathlib import Path
 from digest.config import load_config
 from digest.core import Digest, open_digest
 from digest.grouping import Gathering
+from digest.parsing import PROCESS_POOL_MIN_FEEDS
 from digest.store import open_store
 from digest.types import FeedSource, Item, ParsedItem, Story
-from digest.updates import PROCESS_POOL_MIN_FEEDS
 from digest.urls import canonical_url
 
 from .conftest import ROOT, FeedServer, Route, write_config

@@ -25,8 +25,8 @@ from digest.cli import cli
 from digest.config import load_config
 from digest.core import Digest, open_digest
 from digest.errors import DigestError
+from digest.parsing import PROCESS_POOL_MIN_FEEDS
 from digest.types import FeedUpdate
-from digest.updates import PROCESS_POOL_MIN_FEEDS
 
 from .conftest import ROOT, FeedServer, Route, write_config
 

@@ -1,0 +1,80 @@
+"""Feeds handed to the parse workers in batches: each feed gets its own
+result, a broken one fails alone, and a batch never holds much."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import pytest
+
+from digest.errors import FeedError
+from digest.parsing import PROCESS_POOL_MIN_FEEDS, Parsed, Parser, parser_for
+from digest.types import FeedSource, FetchResult
+
+from .conftest import ROOT
+
+T = TypeVar("T")
+SAMPLE = (ROOT / "feeds/sample/mekong-dispatch.rss").read_bytes()
+ITEMS = SAMPLE.count(b"<item>")
+
+
+class CountedCalls(ThreadPoolExecutor):
+    """A worker thread that counts the calls handed to it."""
+
+    calls = 0
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        self.calls += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def feed(number: int, body: bytes = SAMPLE) -> tuple[FeedSource, FetchResult]:
+    url = f"https://outlet{number}.example/feed"
+    return FeedSource(url=url), FetchResult(url=url, content=body)
+
+
+async def parse_all(parser: Parser, feeds: list[tuple[FeedSource, FetchResult]]) -> list[Any]:
+    return await asyncio.gather(
+        *(parser.parse(source, fetched) for source, fetched in feeds), return_exceptions=True
+    )
+
+
+def test_feeds_that_arrive_together_are_parsed_in_few_calls_each_to_its_own_result() -> None:
+    feeds = [feed(n) for n in range(20)]
+    feeds[7] = feed(7, b"<html><body>Not a feed</body></html>")
+    with CountedCalls(max_workers=1) as executor:
+        results = asyncio.run(parse_all(Parser(executor, workers=1), feeds))
+        calls = executor.calls
+    assert calls == 1, "feeds waiting together are handed over together"
+    assert isinstance(results[7], FeedError), "the broken feed fails alone"
+    for number, result in enumerate(results):
+        if number != 7:
+            parsed, terms = result
+            assert parsed.url == feeds[number][0].url
+            assert len(parsed.items) == len(terms) == ITEMS
+
+
+def test_a_batch_holds_no_more_than_a_megabyte_of_feeds_unless_one_alone_is_larger() -> None:
+    def padded(size: int) -> bytes:
+        return SAMPLE.replace(b"<channel>", b"<channel><!--" + b" " * size + b"-->")
+
+    for size, calls_expected in ((400_000, 3), (600_000, 6), (1_500_000, 6)):
+        feeds = [feed(n, padded(size)) for n in range(6)]
+        with CountedCalls(max_workers=1) as executor:
+            results = asyncio.run(parse_all(Parser(executor, workers=1), feeds))
+            assert executor.calls == calls_expected, size
+        assert all(len(parsed.items) == ITEMS for parsed, _ in results)
+
+
+@pytest.mark.parametrize("feeds", [2, PROCESS_POOL_MIN_FEEDS])
+def test_in_a_thread_or_in_worker_processes_the_results_are_the_same(feeds: int) -> None:
+    async def run() -> list[Parsed]:
+        with parser_for(feeds) as parser:
+            return await asyncio.gather(*(parser.parse(*feed(n)) for n in range(feeds)))
+
+    results = asyncio.run(run())
+    assert [parsed.url for parsed, _ in results] == [feed(n)[0].url for n in range(feeds)]
+    assert {len(parsed.items) for parsed, _ in results} == {ITEMS}
