@@ -6,17 +6,22 @@ bench/stories_eval.py."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from digest.bundled import bundled_concepts
 from digest.cluster import cluster_items
+from digest.config import load_config
+from digest.core import Digest, open_digest
 from digest.parse import parse_feed
 from digest.types import FeedSource, FetchResult, Item
 
 from .conftest import ROOT
 
+# The sample feeds' news is from the week before: grouping looks a month back.
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 PAIRS: list[dict[str, Any]] = json.loads(
     (ROOT / "tests/data/story_pairs.json").read_text("utf-8")
@@ -57,3 +62,17 @@ def grouped(pair: dict[str, Any]) -> bool:
     first, second = pair_items(pair)
     stories = cluster_items([first, second, *background()], concepts=bundled_concepts())
     return any({first.id, second.id} <= set(story.members) for story in stories)
+
+
+def on_sample_clock(digest: Digest, at: datetime = NOW) -> Digest:
+    digest._now = lambda: at  # type: ignore[method-assign]
+    return digest
+
+
+def sample_digest(tmp_path: Path, at: datetime = NOW) -> Digest:
+    """The sample, updated once on its own clock, in a database of its own."""
+    config = load_config(ROOT / "digest.example.toml")
+    config = replace(config, paths=replace(config.paths, database=tmp_path / "d.sqlite3"))
+    digest = on_sample_clock(open_digest(config), at)
+    digest.update()
+    return digest

@@ -11,14 +11,11 @@ import pytest
 from digest.bundled import bundled_concepts
 from digest.cluster import StoryBatch, cluster_items, decode_terms, similarity, term_counts
 from digest.concepts import item_concepts, parse_concepts
-from digest.config import load_config
-from digest.core import open_digest
 from digest.errors import ConfigError
 from digest.types import Item, Story
 
 from . import stories
-from .conftest import ROOT
-from .stories import PAIRS, grouped
+from .stories import PAIRS, grouped, sample_digest
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 A_FEW_HOURS = timedelta(hours=3)
@@ -142,12 +139,8 @@ def test_similarity_is_symmetric_and_bounded() -> None:
 
 
 def test_the_samples_stories_are_grouped_across_languages(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    config = load_config(ROOT / "digest.example.toml")
-    config = replace(config, paths=replace(config.paths, database=tmp_path / "d.sqlite3"))
-    with open_digest(config) as digest:
-        # The sample's news is from late November 2026; stories look a month back.
-        digest._now = lambda: datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # type: ignore[method-assign]
-        digest.update()
+    with sample_digest(tmp_path) as digest:
+        config = digest.context.config
         items = {item.id: item for item in digest.store.items()}
         stories = digest.stories()
         stored = digest.store.items_with_terms(since=datetime(2000, 1, 1, tzinfo=UTC))

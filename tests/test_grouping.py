@@ -8,8 +8,7 @@ import random
 import re
 import string
 from collections.abc import Callable, Iterator
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from digest.config import load_config
@@ -21,16 +20,10 @@ from digest.types import FeedSource, Item, ParsedItem, Story
 from digest.urls import canonical_url
 
 from .conftest import ROOT, FeedServer, Route, write_config
+from .stories import NOW, on_sample_clock, sample_digest
 from .test_update import FAST_FETCH, opml_for
 
-# The sample feeds' news is from the week before: grouping looks a month back.
-NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 SAMPLES = sorted((ROOT / "feeds/sample").iterdir())
-
-
-def on_sample_clock(digest: Digest, at: datetime = NOW) -> Digest:
-    digest._now = lambda: at  # type: ignore[method-assign]
-    return digest
 
 
 def counting_reads(digest: Digest) -> list[datetime]:
@@ -152,15 +145,6 @@ def test_without_outside_writes_the_gathered_items_are_grouped_as_they_are(
         gathering = news_gathered(digest)
         assert digest.updates.grouping.group(gathering) == digest.group_stories()
     assert len(reads) == 2, "once gathering, once reading back: not again to group"
-
-
-def sample_digest(tmp_path: Path, at: datetime = NOW) -> Digest:
-    """The sample, updated once, in a database of its own."""
-    config = load_config(ROOT / "digest.example.toml")
-    config = replace(config, paths=replace(config.paths, database=tmp_path / "d.sqlite3"))
-    digest = on_sample_clock(open_digest(config), at)
-    digest.update()
-    return digest
 
 
 def news_gathered(digest: Digest) -> Gathering:
