@@ -12,7 +12,13 @@ import asyncio
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import (
+    CancelledError,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -137,25 +143,67 @@ def parse_and_count(source: FeedSource, fetched: FetchResult) -> Parsed:
 class _WorkersOnFirstUse(Executor):
     """Worker processes started when the first feed needs parsing: a run where
     every feed answers 304 parses nothing, and starting the workers (a fork
-    server, then each worker loading the parser) was a tenth of its time."""
+    server, then each worker loading the parser) was a tenth of its time.
 
-    def __init__(self, workers: int) -> None:
+    They start in a thread of their own: started from the event loop, the
+    fork server's 0.1 s of imports held up every download in flight, and
+    the first wave of answers waited that long to ask for the next (a round
+    trip lost, bench-ingest). Feeds handed over meanwhile wait for them."""
+
+    def __init__(self, workers: int, start: Callable[[int], Executor] | None = None) -> None:
         self._workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._start = start or _worker_processes
+        self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workers")
+        self._pool: Future[Executor] | None = None
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         if self._pool is None:
-            # forkserver: a clean process to fork workers from, not this threaded one.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
-            self._pool = ProcessPoolExecutor(
-                max_workers=self._workers, mp_context=context, initializer=_yield_to_the_fetcher
-            )
-        return self._pool.submit(fn, *args, **kwargs)
+            self._pool = self._starter.submit(self._start, self._workers)
+        handed: Future[T] = Future()
+
+        def hand_over(started: Future[Executor]) -> None:
+            if not handed.set_running_or_notify_cancel():
+                return  # given up on while the workers started
+            try:
+                _follow(started.result().submit(fn, *args, **kwargs), handed)
+            except BaseException as exc:  # the workers could not start
+                handed.set_exception(exc)
+
+        # At once when the workers are up; else from the starter, when they are.
+        self._pool.add_done_callback(hand_over)
+        return handed
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+        self._starter.shutdown(wait=True)  # a pool starting is a pool to stop
+        if self._pool is not None and self._pool.exception() is None:
+            self._pool.result().shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _worker_processes(workers: int) -> Executor:
+    """A pool of `workers` processes, the first of them running."""
+    # forkserver: a clean process to fork workers from, not this threaded one.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_yield_to_the_fetcher
+    )
+    # The pool starts a worker when handed its first call: this one, here.
+    pool.submit(int).result()
+    return pool
+
+
+def _follow(inner: Future[T], outer: Future[T]) -> None:
+    """Settle `outer` (running) as `inner` settles."""
+
+    def settle(done: Future[T]) -> None:
+        if done.cancelled():
+            outer.set_exception(CancelledError())
+        elif (exc := done.exception()) is not None:
+            outer.set_exception(exc)
+        else:
+            outer.set_result(done.result())
+
+    inner.add_done_callback(settle)
 
 
 def _yield_to_the_fetcher() -> None:

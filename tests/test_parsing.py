@@ -4,14 +4,21 @@ result, a broken one fails alone, and a batch never holds much."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pytest
 
 from digest.errors import FeedError
-from digest.parsing import PROCESS_POOL_MIN_FEEDS, Parsed, Parser, parser_for
+from digest.parsing import (
+    PROCESS_POOL_MIN_FEEDS,
+    Parsed,
+    Parser,
+    _WorkersOnFirstUse,
+    parser_for,
+)
 from digest.types import FeedSource, FetchResult
 
 from .conftest import ROOT
@@ -78,3 +85,42 @@ def test_in_a_thread_or_in_worker_processes_the_results_are_the_same(feeds: int)
     results = asyncio.run(run())
     assert [parsed.url for parsed, _ in results] == [feed(n)[0].url for n in range(feeds)]
     assert {len(parsed.items) for parsed, _ in results} == {ITEMS}
+
+
+def test_the_event_loop_runs_on_while_the_workers_start() -> None:
+    """Starting worker processes takes a fork server's imports: the downloads
+    in flight must not wait for it, only the feeds handed over meanwhile."""
+    started = threading.Event()
+    go_on = threading.Event()
+
+    def slow_start(workers: int) -> Executor:
+        started.set()
+        if not go_on.wait(10):
+            raise RuntimeError("the event loop stood still while the workers started")
+        return ThreadPoolExecutor(max_workers=workers)
+
+    async def run() -> Parsed:
+        with _WorkersOnFirstUse(1, start=slow_start) as executor:
+            parser = Parser(executor, workers=1)
+            parsing = asyncio.ensure_future(parser.parse(*feed(0)))
+            while not started.is_set():
+                await asyncio.sleep(0.001)
+            await asyncio.sleep(0.01)  # a download's turn on the loop, meanwhile
+            assert not parsing.done(), "the feed waits for the workers"
+            go_on.set()
+            return await parsing
+
+    parsed, terms = asyncio.run(run())
+    assert len(parsed.items) == len(terms) == ITEMS
+
+
+def test_workers_that_cannot_start_fail_the_feeds_handed_to_them() -> None:
+    def broken_start(workers: int) -> Executor:
+        raise OSError("no processes left")
+
+    async def run() -> list[Any]:
+        with _WorkersOnFirstUse(1, start=broken_start) as executor:
+            return await parse_all(Parser(executor, workers=1), [feed(0), feed(1)])
+
+    results = asyncio.run(run())
+    assert [type(result) for result in results] == [OSError, OSError]
