@@ -19,7 +19,6 @@ from . import fetch
 from .context import Context
 from .errors import DigestError, FeedError
 from .files import write_atomically
-from .parse import feed_links, parse_feed
 from .sources import add_outline, opml_document, parse_opml, remove_outline, resolve_location
 from .types import AddedFeed, AddedItem, FeedSource, FetchResult, ParsedItem
 from .updates import Updates
@@ -75,6 +74,11 @@ class FeedList:
 
     def _check_feed(self, source: FeedSource) -> AddedFeed:
         """Fetch and parse a feed about to be listed (see `add_feed`)."""
+        # Imported here: `digest update` loads this module, and hands its
+        # parsing to worker processes, so feedparser and lxml would only slow
+        # its start.
+        from .parse import feed_links, parse_feed
+
         notes: list[str] = []
         fetched = self._fetch_to_check(source)
         try:

@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from .cluster import counted_terms
-from .parse import parse_feed
 from .types import FeedSource, FetchResult, ParsedFeed
 
 T = TypeVar("T")
@@ -132,6 +131,10 @@ def parse_and_count(source: FeedSource, fetched: FetchResult) -> Parsed:
     """Parse a feed and count each entry's terms for story grouping, by
     (title, summary): both in a worker process, while the network brings the
     other feeds. The counts are stored with the items, as text."""
+    # Imported here, in the workers: the process that hands them feeds never
+    # parses one, and loading feedparser and lxml there held up its start.
+    from .parse import parse_feed
+
     parsed = parse_feed(source, fetched)
     terms = {
         (item.title, item.summary): counted_terms(item.title, item.summary)
@@ -183,7 +186,7 @@ def _worker_processes(workers: int) -> Executor:
     """A pool of `workers` processes, the first of them running."""
     # forkserver: a clean process to fork workers from, not this threaded one.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload([__name__, f"{__package__}.parse"])
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_yield_to_the_fetcher
     )
