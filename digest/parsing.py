@@ -190,8 +190,12 @@ def _worker_processes(workers: int) -> Executor:
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_yield_to_the_fetcher
     )
-    # The pool starts a worker when handed its first call: this one, here.
-    pool.submit(int).result()
+    try:
+        # The pool starts a worker when handed its first call: this one, here.
+        pool.submit(int).result()
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
     return pool
 
 
