@@ -30,6 +30,6 @@ def main() -> None:
     finally:
         # The command is done and the process ends: the system takes its
         # memory back at once, while the interpreter would first free every
-        # module's objects one by one (45 ms after `digest update`, a sixth
+        # module's objects one by one (45 ms after `digest update`, a quarter
         # of its time after the last feed). Frozen, they are left for it.
         gc.freeze()
