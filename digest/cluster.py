@@ -75,14 +75,13 @@ class _Report:
         counts: Counter[str],
         named: Counter[str],
         rarity: tuple[_Rarity, _Rarity],
+        keys: tuple[str, ...],
     ) -> None:
         self.item = item
         self._counts, self._named, self._rarity = counts, named, rarity
         self._terms: dict[str, float] | None = None
         self._concepts: dict[str, float] | None = None
-        terms, concepts = rarity
-        # The rarest terms and concepts, by which stories are looked up.
-        self.keys = terms.rarest(counts, KEY_TERMS) + concepts.rarest(named, CONCEPT_KEYS)
+        self.keys = keys  # the rarest terms and concepts, by which stories are looked up
 
     @property
     def terms(self) -> dict[str, float]:
@@ -161,7 +160,7 @@ class StoryBatch:
         """Stories with more than one report, each led by its best report."""
         stories: list[list[tuple[_Report, float]]] = []
         index: dict[str, set[int]] = defaultdict(set)  # term → stories using it
-        for report in sorted(self._weighable(concepts), key=lambda r: (r.item.date, r.item.id)):
+        for report in sorted(self._keyed(concepts), key=lambda r: (r.item.date, r.item.id)):
             best, best_score = None, 0.0
             for position in _candidates(report, index):
                 story = stories[position]
@@ -181,8 +180,10 @@ class StoryBatch:
         found = [_story(group, lang) for group in stories if len(group) > 1]
         return tuple(sorted(found, key=lambda story: story.lead))
 
-    def _weighable(self, concepts: Concepts | None) -> list[_Report]:
-        """Each report with its terms and concepts, and the rarities of the batch."""
+    def _keyed(self, concepts: Concepts | None) -> list[_Report]:
+        """Each report that has a rare term or concept, with the rarities of
+        the batch. One with none finds no story, and no later report can find
+        its own: it would stay a story of one, which is not reported."""
         items = [item for item, _ in self._reports.values()]
         # Concepts are for comparing reports in two known languages, so only a
         # batch with several gets them, and only its reports of known language.
@@ -197,10 +198,13 @@ class StoryBatch:
             _Rarity(size, self._frequency, rare),
             _Rarity(size, Counter(chain.from_iterable(found)), rare),
         )
-        return [
-            _Report(item, counts, named, rarity)
-            for (item, counts), named in zip(self._reports.values(), found, strict=True)
-        ]
+        by_term, by_concept = rarity
+        keyed = []
+        for (item, counts), named in zip(self._reports.values(), found, strict=True):
+            keys = by_term.rarest(counts, KEY_TERMS) + by_concept.rarest(named, CONCEPT_KEYS)
+            if keys:
+                keyed.append(_Report(item, counts, named, rarity, keys))
+        return keyed
 
 
 def similarity(a: dict[str, float], b: dict[str, float]) -> float:
