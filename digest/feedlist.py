@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import fetch
+from .bodies import local_path
 from .context import Context
 from .errors import DigestError, FeedError
 from .files import write_atomically
@@ -55,7 +56,7 @@ class FeedList:
         if urlsplit(location).scheme.lower() not in ("", "http", "https", "file"):
             raise DigestError(f"{location}: not an http(s) URL or a file path")
         url = resolve_location(location, Path.cwd())
-        if url.startswith("file:") and not fetch.local_path(url).is_file():
+        if url.startswith("file:") and not local_path(url).is_file():
             raise DigestError(f"{location}: no such file")
         source = FeedSource(url=url, name=name or "", lang=lang, user_agent=user_agent)
         self._refuse_listed(url)

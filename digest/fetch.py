@@ -11,25 +11,26 @@ What publishers and cron need from it:
 - retries with doubling backoff on 5xx and dropped connections, and the
   server's own Retry-After on 429/503, within a total time per feed;
 - 410 Gone raises `FeedGone`, so the feed can be disabled;
-- a size cap counted while streaming, after decompression done here with a
-  bounded output per step, so neither a huge body nor a gzip bomb fills memory.
+- a size cap counted while streaming, after decompression by bounded steps,
+  so neither a huge body nor a gzip bomb fills memory (bodies.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
+import os
 import ssl
-import zlib
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from .bodies import drain, read_capped, read_file
 from .errors import FeedError, FeedGone
 from .settings import FetchSettings
 from .types import FeedSource, FetchResult
@@ -41,11 +42,6 @@ MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Decompressed bytes produced per step; bounds memory whatever the ratio.
-DECOMPRESS_STEP = 256 * 1024
-# A redirect whose declared body is no longer than this is read to its end,
-# so that its connection can serve the next request instead of being closed.
-DRAINED_BODY = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -73,9 +69,24 @@ Sleep = Callable[[float], Awaitable[None]]
 class Fetcher:
     """Fetches feeds within the configured limits. Use as an async context manager."""
 
-    def __init__(self, settings: FetchSettings, *, sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        expecting: Iterable[str] = (),
+    ) -> None:
+        """`expecting`: the URLs about to be fetched, when known. If some are
+        on the web, the CAs we trust start loading at once, in a thread."""
         self.settings = settings
         self._sleep = sleep
+        # Loading them takes 20 ms, nearly all in OpenSSL with the interpreter
+        # lock let go: begun before the run sets itself up, they are ready by
+        # the first download instead of holding it up.
+        self._loading_cas: _LoadingCAs | None = None
+        self._cas: ssl.SSLContext | None = None
+        if any(urlsplit(url).scheme.lower() in ("http", "https") for url in expecting):
+            self._loading_cas = _LoadingCAs()
         # One client (one connection pool) per origin. httpcore scans every
         # connection in a pool, with a system call each, whenever a request
         # starts or ends: one shared pool holding the idle connections of
@@ -91,13 +102,25 @@ class Fetcher:
     async def __aexit__(self, *exc_info: object) -> None:
         for client in self._clients.values():
             await client.aclose()
+        if self._loading_cas is not None:
+            # Not left running: a run that fetched nothing (other runs held
+            # every feed) ended with the thread still inside OpenSSL, and the
+            # interpreter, finalizing under it, crashed.
+            await self._loading_cas.finished()
 
-    @functools.cached_property
-    def _tls(self) -> ssl.SSLContext:
-        """The CAs we trust (certifi's, or those SSL_CERT_FILE names): loading
-        them takes 20 ms, so once a run, not once a host, and not at all when
-        every feed is a local file."""
-        return httpx.create_ssl_context()
+    def _trusted_cas(self, url: str) -> ssl.SSLContext:
+        """The CAs we trust (certifi's, or those SSL_CERT_FILE or SSL_CERT_DIR
+        name): loading them takes 20 ms, so once a run, not once a host, and
+        not at all when every feed is a local file. `url` is the feed that
+        needs them: it fails, saying why, if they cannot be loaded."""
+        if self._cas is None:
+            try:
+                loading = self._loading_cas
+                self._cas = loading.result() if loading else httpx.create_ssl_context()
+            except OSError as exc:  # ssl.SSLError is one too
+                where = _where_cas_are()
+                raise FeedError(url, f"could not load the CAs to trust ({where}): {exc}") from exc
+        return self._cas
 
     def _client(self, url: str) -> httpx.AsyncClient:
         parts = urlsplit(url)
@@ -107,7 +130,7 @@ class Fetcher:
             client = self._clients[origin] = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.settings.timeout),
                 follow_redirects=False,
-                verify=self._tls,
+                verify=self._trusted_cas(url),
                 headers={"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
                 # Requests in flight are bounded by our own slots (overall and
                 # per host), so the pool only bounds the idle connections it
@@ -192,7 +215,7 @@ class Fetcher:
                 async with self._client(url).stream("GET", url, headers=headers) as response:
                     outcome = await self._handle(response, request)
                     if not isinstance(outcome, FetchResult) or outcome.not_modified:
-                        await _drain(response)
+                        await drain(response)
                     return outcome
             except httpx.TimeoutException as exc:
                 raise FeedError(request.url, f"timed out ({type(exc).__name__})") from exc
@@ -233,7 +256,7 @@ class Fetcher:
             )
         if status >= 400:
             raise FeedError(request.url, f"HTTP {status} {response.reason_phrase}")
-        content = await _read_capped(response, request.url, self.settings.max_bytes)
+        content = await read_capped(response, request.url, self.settings.max_bytes)
         return FetchResult(
             url=str(response.url), content=content, headers=_headers(response), status=status
         )
@@ -272,6 +295,39 @@ class _Slots:
         self._host.release()
 
 
+class _LoadingCAs:
+    """The CAs we trust, loading in a thread of its own from when it is made."""
+
+    def __init__(self) -> None:
+        self._loaded: Future[ssl.SSLContext] = Future()
+        # Not a daemon: were its fetcher never used, the interpreter would
+        # still wait for it rather than end under it.
+        self._thread = threading.Thread(target=self._load, name="load-cas")
+        self._thread.start()
+
+    def _load(self) -> None:
+        try:
+            self._loaded.set_result(httpx.create_ssl_context())
+        except BaseException as exc:  # raised again where the CAs are asked for
+            self._loaded.set_exception(exc)
+
+    def result(self) -> ssl.SSLContext:
+        return self._loaded.result()
+
+    async def finished(self) -> None:
+        """Once the CAs are loaded (or failed to) and the thread has ended."""
+        await asyncio.wait([asyncio.wrap_future(self._loaded)])
+        self._thread.join()  # at once: its last step was to say it was done
+
+
+def _where_cas_are() -> str:
+    """Where httpx takes the CAs to trust from, as its `create_ssl_context` does."""
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        if os.environ.get(name):
+            return f"{name}={os.environ[name]}"
+    return "certifi's"
+
+
 def _untrusted_certificate(exc: BaseException) -> bool:
     """Whether ssl's certificate check is behind an error httpx wrapped."""
     seen: BaseException | None = exc
@@ -298,65 +354,6 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-async def _drain(response: httpx.Response) -> None:
-    """Read a body we do not need (a 304's, which is empty, or a short
-    redirect's) to its end: httpx returns a connection to the pool only after
-    a whole response. Any other body is left, and its connection closed."""
-    declared = response.headers.get("content-length", "")
-    short = declared.isdigit() and int(declared) <= DRAINED_BODY
-    if response.status_code == 304 or short:
-        await response.aread()
-
-
-async def _read_capped(response: httpx.Response, url: str, max_bytes: int) -> bytes:
-    declared = response.headers.get("content-length", "")
-    too_big = f"larger than the {max_bytes:,}-byte limit (fetch.max_bytes)"
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise FeedError(url, f"response is {int(declared):,} bytes, {too_big}")
-    decoder = _Decoder(response.headers.get("content-encoding", ""), url)
-    body = bytearray()
-    async for raw in response.aiter_raw():
-        for piece in decoder.feed(raw, max_bytes - len(body) + 1):
-            body += piece
-            if len(body) > max_bytes:
-                raise FeedError(url, f"feed is {too_big}")
-    body += decoder.finish()
-    if len(body) > max_bytes:
-        raise FeedError(url, f"feed is {too_big}")
-    return bytes(body)
-
-
-class _Decoder:
-    """gzip/deflate decoding that never makes more than a step of output at once."""
-
-    def __init__(self, encoding: str, url: str) -> None:
-        encoding = encoding.strip().lower()
-        self._url = url
-        self._zlib: zlib._Decompress | None = None
-        if encoding in ("gzip", "x-gzip", "deflate"):
-            self._zlib = zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
-        elif encoding not in ("", "identity"):
-            raise FeedError(url, f"unsupported Content-Encoding {encoding!r}")
-
-    def feed(self, data: bytes, room: int) -> list[bytes]:
-        if self._zlib is None:
-            return [data]
-        pieces: list[bytes] = []
-        try:
-            while data and room > 0:
-                piece = self._zlib.decompress(data, min(room, DECOMPRESS_STEP))
-                pieces.append(piece)
-                room -= len(piece)
-                data = self._zlib.unconsumed_tail
-        except zlib.error as exc:
-            raise FeedError(self._url, f"could not decompress the response: {exc}") from exc
-        return pieces
-
-    def finish(self) -> bytes:
-        """Whatever zlib still holds once the body has ended (usually nothing)."""
-        return self._zlib.flush() if self._zlib is not None else b""
-
-
 def _headers(response: httpx.Response) -> tuple[tuple[str, str], ...]:
     return tuple(response.headers.items())
 
@@ -369,22 +366,3 @@ def _with_move(result: FetchResult, moved_to: str) -> FetchResult:
         status=result.status,
         moved_to=moved_to,
     )
-
-
-def local_path(url: str) -> Path:
-    return Path(unquote(urlsplit(url).path))
-
-
-def read_file(url: str, max_bytes: int) -> FetchResult:
-    """A feed kept on disk (the sample feeds, or a mirror the editor syncs)."""
-    path = local_path(url)
-    try:
-        with path.open("rb") as handle:
-            content = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise FeedError(url, f"feed file not found: {path}") from None
-    except OSError as exc:
-        raise FeedError(url, f"cannot read feed file {path}: {exc.strerror}") from exc
-    if len(content) > max_bytes:
-        raise FeedError(url, f"feed is larger than the {max_bytes:,}-byte limit")
-    return FetchResult(url=url, content=content)

@@ -58,6 +58,8 @@ class Updates:
         Runs at once (workers sharing a PostgreSQL database) split the feeds:
         each claims a few at a time, and reports only the feeds it fetched."""
         sources = self.context.sources()
+        # Made first: it starts loading what the downloads will need.
+        fetcher = fetch.Fetcher(self.context.config.fetch, expecting=[s.url for s in sources])
         self.context.store.sync_sources(sources)
         claims = _Claims(self.context, sources)
         # The month's items, gathered as the feeds are stored, for grouping.
@@ -65,7 +67,7 @@ class Updates:
         # A commit a feed flushed to the disk took 0.3 ms of CPU (more
         # on slow disks): what a power cut undoes, the next run fetches again.
         with _collecting_less(), self.context.store.relaxed_durability():
-            updates = asyncio.run(self._update_all(claims, progress, gathering))
+            updates = asyncio.run(self._update_all(fetcher, claims, progress, gathering))
             # Grouping reads every recent item: with runs at once, the last one
             # to finish does it, once, for all (a run still holding feeds will).
             store = self.context.store
@@ -82,7 +84,11 @@ class Updates:
         return self.grouping.stories()
 
     async def _update_all(
-        self, claims: _Claims, progress: Progress | None, gathering: Gathering | None
+        self,
+        fetcher: fetch.Fetcher,
+        claims: _Claims,
+        progress: Progress | None,
+        gathering: Gathering | None,
     ) -> list[FeedUpdate]:
         states = self.context.store.feed_states()
         loop = asyncio.get_running_loop()
@@ -94,7 +100,7 @@ class Updates:
             parser_for(len(claims.sources)) as parser,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as writer,
         ):
-            async with fetch.Fetcher(self.context.config.fetch) as fetcher:
+            async with fetcher:
                 means = _Means(fetcher, parser, writer, gathering)
                 running: set[asyncio.Future[FeedUpdate]] = set()
                 started: list[asyncio.Future[FeedUpdate]] = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,12 +33,19 @@ class Waits(list[float]):
 
 
 def fetch_all(
-    urls: list[str], settings: FetchSettings = FAST, waits: Waits | None = None, **request: str
+    urls: list[str],
+    settings: FetchSettings = FAST,
+    waits: Waits | None = None,
+    *,
+    told: bool = False,
+    **request: str,
 ) -> list[FetchResult | FeedError]:
-    """Fetch every URL in one run; each result or the error it raised."""
+    """Fetch every URL in one run; each result or the error it raised. `told`:
+    the fetcher is told the URLs as it is made, as `digest update` does."""
+    sleep = waits if waits is not None else Waits()
 
     async def run() -> list[FetchResult | FeedError]:
-        async with Fetcher(settings, sleep=waits if waits is not None else Waits()) as fetcher:
+        async with Fetcher(settings, sleep=sleep, expecting=urls if told else ()) as fetcher:
             jobs = [
                 fetcher.fetch(FetchRequest(FeedSource(url=url), url, **request)) for url in urls
             ]
@@ -51,9 +59,14 @@ def fetch_all(
 
 
 def get(
-    url: str, settings: FetchSettings = FAST, waits: Waits | None = None, **request: str
+    url: str,
+    settings: FetchSettings = FAST,
+    waits: Waits | None = None,
+    *,
+    told: bool = False,
+    **request: str,
 ) -> FetchResult:
-    result = fetch_all([url], settings, waits, **request)[0]
+    result = fetch_all([url], settings, waits, told=told, **request)[0]
     if isinstance(result, FeedError):
         raise result
     return result
@@ -66,20 +79,38 @@ def test_a_feed_is_downloaded_with_our_user_agent(feed_server: FeedServer) -> No
     assert feed_server.seen[0].headers["User-Agent"] == "press-digest-test/1"
 
 
+@pytest.mark.parametrize("told", [False, True], ids=["loaded-when-needed", "loaded-ahead"])
 def test_https_feeds_are_fetched_only_from_a_certificate_we_trust(
-    https_feed_server: tuple[FeedServer, Path], monkeypatch: pytest.MonkeyPatch
+    https_feed_server: tuple[FeedServer, Path], monkeypatch: pytest.MonkeyPatch, told: bool
 ) -> None:
     """Someone between the press office and a publisher must not be able to
     pass off a feed of their own: an unknown CA is refused, and a CA the
-    machine is told to trust (SSL_CERT_FILE, as for a newsroom's own) works."""
+    machine is told to trust (SSL_CERT_FILE, as for a newsroom's own) works,
+    whether the CAs are loaded at the first download or ahead, in a thread."""
     server, ca_file = https_feed_server
     url = server.add("/feed.xml", SAMPLE)
     waits = Waits()
     with pytest.raises(FeedError, match="certificate is not trusted.*CERTIFICATE_VERIFY_FAILED"):
-        get(url, waits=waits)
+        get(url, waits=waits, told=told)
     assert waits == [], "a certificate refused is not a passing fault: no retry"
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
-    assert get(url).content == SAMPLE
+    assert get(url, told=told).content == SAMPLE
+
+
+@pytest.mark.parametrize("told", [False, True], ids=["loaded-when-needed", "loaded-ahead"])
+def test_cas_that_cannot_be_loaded_fail_each_feed_saying_where_they_were_looked_for(
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, told: bool
+) -> None:
+    missing = tmp_path / "no-such-ca.pem"
+    monkeypatch.setenv("SSL_CERT_FILE", str(missing))
+    urls = [feed_server.add(f"/{n}.xml", SAMPLE) for n in range(3)]
+    results = fetch_all(urls, told=told)
+    assert len(results) == 3
+    for result in results:
+        assert isinstance(result, FeedError)
+        assert f"SSL_CERT_FILE={missing}" in result.message
+        assert "No such file" in result.message
+    assert feed_server.seen == [], "nothing is fetched without the CAs"
 
 
 def test_a_feed_can_have_its_own_user_agent(feed_server: FeedServer) -> None:
@@ -290,3 +321,16 @@ def test_local_files_and_their_absence(tmp_path: Path) -> None:
 def test_unknown_schemes_are_refused() -> None:
     with pytest.raises(FeedError, match="unsupported URL scheme 'ftp'"):
         get("ftp://example.org/feed.xml")
+
+
+def test_a_fetcher_that_fetched_nothing_leaves_no_thread_loading_the_cas() -> None:
+    """A run whose feeds other runs all held fetches nothing: the CAs it began
+    loading must be done with when it ends, or the interpreter, ending under
+    a thread still inside OpenSSL, crashes the process."""
+
+    async def run() -> None:
+        async with Fetcher(FAST, expecting=["https://feeds.example.org/news.xml"]):
+            pass
+
+    asyncio.run(run())
+    assert [thread for thread in threading.enumerate() if thread.name == "load-cas"] == []
