@@ -12,6 +12,10 @@ answering after 100 ms, and measures in one run:
 Two floors bound (b): the network's (100 ms × ⌈N / concurrency⌉), and the
 CPU our parse of every body needs, spread over the machine's cores; it is
 measured here too, in this process, so that (b) can be read against both.
+A third is measured, not worked out: httpx alone (bench/httpx_alone.py, a
+process of its own) fetching every feed within the same limits and dropping
+the bodies, best of three. What (b) takes beyond it is press-digest's own:
+its start, the database, parsing, storing and grouping.
 
 It prints wall times, (a)/(b), (b) against the larger floor, the CPU of the
 fresh update end to end (every process it starts, per feed), the 304s and
@@ -155,6 +159,11 @@ def serve(bodies: dict[str, bytes], counts: Counts) -> list[socketserver.BaseSer
     return servers
 
 
+def per_host(concurrency: int) -> int:
+    """The requests at once to one host that `digest update` is allowed."""
+    return max(4, math.ceil(concurrency / len(HOSTS)) * 2)
+
+
 def write_config(folder: Path, urls: list[str], concurrency: int) -> Path:
     outlines = "".join(f'<outline text="Outlet {n}" xmlUrl="{u}"/>' for n, u in enumerate(urls))
     (folder / "feeds.opml").write_text(
@@ -179,7 +188,7 @@ database = "digest.sqlite3"
 output = "output"
 [fetch]
 concurrency = {concurrency}
-per_host = {max(4, math.ceil(concurrency / len(HOSTS)) * 2)}
+per_host = {per_host(concurrency)}
 max_bytes = 10000000
 """,
         "utf-8",
@@ -257,6 +266,20 @@ def sequential_feedparser(urls: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def httpx_alone(folder: Path, urls: list[str], concurrency: int) -> float:
+    """The least wall time of three runs of bench/httpx_alone.py."""
+    listed = folder / "urls.txt"
+    listed.write_text("\n".join(urls), "utf-8")
+    command = [sys.executable, str(ROOT / "bench" / "httpx_alone.py"), str(listed)]
+    command += [str(concurrency), str(per_host(concurrency))]
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
 def parse_cpu(bodies: list[bytes], urls: list[str]) -> float:
     """CPU seconds our parse (feedparser, then sanitizing and checking each
     entry) takes for every body, on this process's one core."""
@@ -314,6 +337,15 @@ def main() -> None:
             f"{cores} cores; network floor {floor:.2f} s"
         )
 
+        alone = httpx_alone(folder, urls, options.concurrency)
+        counts.take()
+        print(f"    httpx alone, every body fetched and dropped: {alone:.2f} s (best of 3)")
+        if sequential is not None:
+            print(
+                f"    (a) / httpx alone = {sequential / alone:.1f}×; at 20×, (b) has "
+                f"{sequential / 20 - alone:.2f} s more than httpx alone for all the rest"
+            )
+
         fresh = digest_update(config)
         fresh_timeline = counts.timeline(fresh)
         fresh_counts = counts.take()
@@ -321,7 +353,8 @@ def main() -> None:
         print(
             f"(b) digest update, fresh:         {fresh.seconds:7.2f} s   "
             f"{stored_items(folder)} items stored, {fresh_counts[200]} × 200; "
-            f"{fresh.seconds / larger_floor:.2f}× the larger floor (target ≤ 1.4)"
+            f"{fresh.seconds / larger_floor:.2f}× the larger floor (target ≤ 1.4), "
+            f"{fresh.seconds - alone:.2f} s more than httpx alone"
         )
         print(f"    {fresh_timeline}")
         total = fresh.cpu + fresh.workers_cpu
@@ -341,7 +374,8 @@ def main() -> None:
         print(
             f"(c) digest update, all 304:       {again.seconds:7.2f} s   "
             f"{again_counts[304]} × 304, {again_counts[200]} parsed; "
-            f"network floor {floor:.2f} s, ratio {again.seconds / floor:.2f} (target ≤ 1.25)"
+            f"network floor {floor:.2f} s, ratio {again.seconds / floor:.2f} (target ≤ 1.25); "
+            f"{again.seconds - alone:.2f} s more than httpx alone"
         )
         print(f"    peak RSS of the largest process so far: {fresh.peak_rss / 1024:.0f} MB")
 
