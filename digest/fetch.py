@@ -161,7 +161,8 @@ class Fetcher:
             )
         budget = self.settings.feed_timeout
         try:
-            return await asyncio.wait_for(self._with_retries(request), budget)
+            async with asyncio.timeout(budget):  # unlike wait_for, no task of its own a feed
+                return await self._with_retries(request)
         except TimeoutError:
             raise FeedError(
                 request.url, f"gave up after {budget:g} s in all (fetch.feed_timeout)"
