@@ -35,6 +35,7 @@ async def drain(response: httpx.Response) -> None:
 
 
 async def read_capped(response: httpx.Response, url: str, max_bytes: int) -> bytes:
+    """The body, decoded; a `FeedError` once it is past `max_bytes`."""
     declared = response.headers.get("content-length", "")
     too_big = f"larger than the {max_bytes:,}-byte limit (fetch.max_bytes)"
     if declared.isdigit() and int(declared) > max_bytes:

@@ -103,9 +103,9 @@ class Fetcher:
         for client in self._clients.values():
             await client.aclose()
         if self._loading_cas is not None:
-            # Not left running: a run that fetched nothing (other runs held
-            # every feed) ended with the thread still inside OpenSSL, and the
-            # interpreter, finalizing under it, crashed.
+            # Not left running past the fetcher: a run that fetched nothing
+            # (other runs held every feed) once ended with the thread still
+            # inside OpenSSL, and crashed as the interpreter finalized under it.
             await self._loading_cas.finished()
 
     def _trusted_cas(self, url: str) -> ssl.SSLContext:
@@ -161,7 +161,7 @@ class Fetcher:
             )
         budget = self.settings.feed_timeout
         try:
-            async with asyncio.timeout(budget):  # unlike wait_for, no task of its own a feed
+            async with asyncio.timeout(budget):  # wait_for made a task of its own for each feed
                 return await self._with_retries(request)
         except TimeoutError:
             raise FeedError(
