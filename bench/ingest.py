@@ -7,7 +7,9 @@ answering after 100 ms, and measures in one run:
   (a) a plain sequential loop of feedparser.parse(url) over every URL;
   (b) `digest update` on a fresh database (a subprocess, as cron runs it);
   (c) `digest update` again, when every feed answers 304;
-  (d) (b) again with one feed serving a 50 MB body, for peak memory.
+  (d) (b) again with one feed serving a 50 MB body, for peak memory;
+  (e) (c) with the validators forgotten: every body comes again, unchanged,
+      and is hashed but not parsed, stored or grouped.
 
 Two floors bound (b): the network's (100 ms × ⌈N / concurrency⌉), and the
 CPU our parse of every body needs, spread over the machine's cores; it is
@@ -15,7 +17,8 @@ measured here too, in this process, so that (b) can be read against both.
 A third is measured, not worked out: httpx alone (bench/httpx_alone.py, a
 process of its own) fetching every feed within the same limits and dropping
 the bodies, best of three. What (b) takes beyond it is press-digest's own:
-its start, the database, parsing, storing and grouping.
+its start, the database, parsing, storing and grouping; (e) tells the
+first two from the rest.
 
 It prints wall times, (a)/(b), (b) against the larger floor, the CPU of the
 fresh update end to end (every process it starts, per feed), the 304s and
@@ -292,6 +295,20 @@ def parse_cpu(bodies: list[bytes], urls: list[str]) -> float:
     return time.process_time() - started
 
 
+def forget_validators(folder: Path) -> None:
+    """Drop the feeds' ETags and Last-Modified dates from the database, as
+    for servers that send none: the next update brings every body again, and
+    parses none whose bytes it has seen (the hash kept from the last time)."""
+    with sqlite3.connect(folder / "digest.sqlite3") as db:
+        db.execute("UPDATE sources SET etag = NULL, last_modified = NULL")
+
+
+def unchanged_feeds(folder: Path) -> int:
+    with sqlite3.connect(folder / "digest.sqlite3") as db:
+        query = "SELECT count(*) FROM sources WHERE last_status = 'not-modified'"
+        return int(db.execute(query).fetchone()[0])
+
+
 def stored_items(folder: Path) -> int:
     with sqlite3.connect(folder / "digest.sqlite3") as db:
         return int(db.execute("SELECT count(*) FROM items").fetchone()[0])
@@ -385,11 +402,28 @@ def main() -> None:
         folder_d.mkdir()
         config_d = write_config(folder_d, [*urls, huge_url], options.concurrency)
         with_huge = digest_update(config_d)
+        counts.take()
         print(
             f"(d) fresh update with a 50 MB feed: {with_huge.seconds:5.2f} s   "
             f"peak RSS of the largest process: {with_huge.peak_rss / 1024:.0f} MB "
             "(target < 200 MB)"
         )
+
+        forget_validators(folder)
+        unchanged = digest_update(config)
+        unchanged_counts = counts.take()
+        print(
+            f"(e) digest update, same bytes, no validators: {unchanged.seconds:5.2f} s   "
+            f"{unchanged_counts[200]} × 200, {unchanged_feeds(folder)} found unchanged "
+            "by their hash, none parsed"
+        )
+        print(
+            f"    {unchanged.seconds - alone:.2f} s more than httpx alone (the start, the "
+            f"database, the bookkeeping); (b) − (e) = {fresh.seconds - unchanged.seconds:.2f} s "
+            "(parsing, storing and grouping, in wall time)"
+        )
+        if sequential is not None:
+            print(f"    (a)/(e) = {sequential / unchanged.seconds:.1f}×")
     for server in servers:
         server.shutdown()
 
