@@ -95,6 +95,12 @@ class Fetcher:
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         self._in_flight: dict[str, asyncio.Task[FetchResult]] = {}
+        self._awaited = 0  # calls to fetch not yet returned
+
+    @property
+    def busy(self) -> bool:
+        """Whether a fetch is still under way (or waiting for its turn)."""
+        return self._awaited > 0
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -149,7 +155,11 @@ class Fetcher:
         if task is None:
             task = asyncio.ensure_future(self._fetch(request))
             self._in_flight[request.url] = task
-        return await asyncio.shield(task)
+        self._awaited += 1
+        try:
+            return await asyncio.shield(task)
+        finally:
+            self._awaited -= 1
 
     async def _fetch(self, request: FetchRequest) -> FetchResult:
         scheme = urlsplit(request.url).scheme.lower()

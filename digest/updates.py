@@ -165,7 +165,9 @@ class Updates:
             if content_hash == state.content_hash:
                 # No validators from the server, but the same bytes as last time.
                 return partial(self._not_modified, source, fetched, (*validators, content_hash))
-            parsed, terms = await means.parser.parse(source, fetched)
+            parsed, terms = await means.parser.parse(
+                source, fetched, more_coming=means.fetcher.busy
+            )
         except FeedError as exc:
             status: UpdateStatus = "gone" if isinstance(exc, FeedGone) else "failed"
             return partial(self._failed, source, exc.message, status)

@@ -310,6 +310,26 @@ def test_the_same_feed_is_fetched_once_per_run(feed_server: FeedServer) -> None:
     assert len(feed_server.hits("/twice.xml")) == 1
 
 
+def test_a_fetcher_is_busy_while_any_feed_is_still_coming(feed_server: FeedServer) -> None:
+    """What `digest update` asks before a feed waits for others to be parsed
+    with it: the quick feed is in while the slow one is still coming."""
+    quick = feed_server.add("/quick.xml", SAMPLE)
+    slow = feed_server.add("/slow.xml", SAMPLE, delay=0.3)
+
+    async def run() -> list[bool]:
+        busy = []
+        async with Fetcher(FAST) as fetcher:
+            assert not fetcher.busy
+            coming = asyncio.ensure_future(fetcher.fetch(FetchRequest(FeedSource(url=slow), slow)))
+            await fetcher.fetch(FetchRequest(FeedSource(url=quick), quick))
+            busy.append(fetcher.busy)
+            await coming
+            busy.append(fetcher.busy)
+        return busy
+
+    assert asyncio.run(run()) == [True, False]
+
+
 def test_local_files_and_their_absence(tmp_path: Path) -> None:
     path = tmp_path / "feed.xml"
     path.write_bytes(SAMPLE)

@@ -64,6 +64,44 @@ def test_feeds_that_arrive_together_are_parsed_in_few_calls_each_to_its_own_resu
             assert len(parsed.items) == len(terms) == ITEMS
 
 
+def test_while_more_feeds_are_coming_a_feed_waits_for_them_to_cross_together() -> None:
+    async def run(gather: float) -> int:
+        with CountedCalls(max_workers=1) as executor:
+            parser = Parser(executor, workers=1, gather=gather)
+            first = asyncio.ensure_future(parser.parse(*feed(0), more_coming=True))
+            await asyncio.sleep(0.01)  # the next answers come in a little later
+            others = [parser.parse(*feed(n), more_coming=True) for n in range(1, 5)]
+            results = await asyncio.gather(first, *others)
+            assert [parsed.url for parsed, _ in results] == [feed(n)[0].url for n in range(5)]
+            return executor.calls
+
+    assert asyncio.run(run(gather=0.0)) == 2, "without waiting, the first feed goes alone"
+    assert asyncio.run(run(gather=1.0)) == 1, "the five feeds are handed over in one call"
+
+
+def test_the_last_feed_to_come_takes_the_waiting_ones_along_at_once() -> None:
+    async def run() -> list[Parsed]:
+        with CountedCalls(max_workers=1) as executor:
+            parser = Parser(executor, workers=1, gather=60.0)  # a wait no test sits out
+            waiting = [parser.parse(*feed(n), more_coming=True) for n in range(3)]
+            last = parser.parse(*feed(3), more_coming=False)
+            results = await asyncio.wait_for(asyncio.gather(*waiting, last), timeout=10)
+            assert executor.calls == 1
+            return results
+
+    assert [parsed.url for parsed, _ in asyncio.run(run())] == [feed(n)[0].url for n in range(4)]
+
+
+def test_a_feed_waiting_for_others_that_never_come_is_parsed_when_the_wait_ends() -> None:
+    async def run() -> Parsed:
+        with CountedCalls(max_workers=1) as executor:
+            parser = Parser(executor, workers=1, gather=0.05)
+            return await asyncio.wait_for(parser.parse(*feed(0), more_coming=True), timeout=10)
+
+    parsed, terms = asyncio.run(run())
+    assert len(parsed.items) == len(terms) == ITEMS
+
+
 def test_a_batch_holds_no_more_than_a_megabyte_of_feeds_unless_one_alone_is_larger() -> None:
     def padded(size: int) -> bytes:
         return SAMPLE.replace(b"<channel>", b"<channel><!--" + b" " * size + b"-->")
