@@ -98,9 +98,10 @@ class Fetcher:
         self._awaited = 0  # calls to fetch not yet returned
 
     @property
-    def busy(self) -> bool:
-        """Whether a fetch is still under way (or waiting for its turn)."""
-        return self._awaited > 0
+    def queued(self) -> bool:
+        """Whether some feeds wait for their turn: more are asked for than
+        may be fetched at once. Not so in the last round of a run."""
+        return self._awaited > self.settings.concurrency
 
     async def __aenter__(self) -> Fetcher:
         return self

@@ -166,7 +166,7 @@ class Updates:
                 # No validators from the server, but the same bytes as last time.
                 return partial(self._not_modified, source, fetched, (*validators, content_hash))
             parsed, terms = await means.parser.parse(
-                source, fetched, more_coming=means.fetcher.busy
+                source, fetched, more_coming=means.fetcher.queued
             )
         except FeedError as exc:
             status: UpdateStatus = "gone" if isinstance(exc, FeedGone) else "failed"

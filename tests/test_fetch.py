@@ -310,24 +310,27 @@ def test_the_same_feed_is_fetched_once_per_run(feed_server: FeedServer) -> None:
     assert len(feed_server.hits("/twice.xml")) == 1
 
 
-def test_a_fetcher_is_busy_while_any_feed_is_still_coming(feed_server: FeedServer) -> None:
+def test_feeds_wait_their_turn_while_more_are_asked_for_than_fetched_at_once(
+    feed_server: FeedServer,
+) -> None:
     """What `digest update` asks before a feed waits for others to be parsed
-    with it: the quick feed is in while the slow one is still coming."""
-    quick = feed_server.add("/quick.xml", SAMPLE)
-    slow = feed_server.add("/slow.xml", SAMPLE, delay=0.3)
+    with it: whether more answers are coming after this round."""
+    urls = [feed_server.add(f"/turn{n}.xml", SAMPLE, delay=0.2) for n in range(3)]
 
     async def run() -> list[bool]:
-        busy = []
-        async with Fetcher(FAST) as fetcher:
-            assert not fetcher.busy
-            coming = asyncio.ensure_future(fetcher.fetch(FetchRequest(FeedSource(url=slow), slow)))
-            await fetcher.fetch(FetchRequest(FeedSource(url=quick), quick))
-            busy.append(fetcher.busy)
-            await coming
-            busy.append(fetcher.busy)
-        return busy
+        queued = []
+        async with Fetcher(dataclasses.replace(FAST, concurrency=2)) as fetcher:
+            queued.append(fetcher.queued)
+            jobs = [fetcher.fetch(FetchRequest(FeedSource(url=url), url)) for url in urls]
+            fetching = [asyncio.ensure_future(job) for job in jobs]
+            await asyncio.sleep(0.05)
+            queued.append(fetcher.queued)  # two downloading, one waiting
+            await asyncio.wait(fetching, return_when=asyncio.FIRST_COMPLETED)
+            queued.append(fetcher.queued)  # the last one's turn came
+            await asyncio.gather(*fetching)
+        return queued
 
-    assert asyncio.run(run()) == [True, False]
+    assert asyncio.run(run()) == [False, True, False]
 
 
 def test_local_files_and_their_absence(tmp_path: Path) -> None:
