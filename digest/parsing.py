@@ -69,9 +69,8 @@ def parser_for(feeds: int) -> Iterator[Parser]:
 
 class Parser:
     """Hands fetched feeds to the workers: each worker that frees up takes
-    every feed that arrived meanwhile (up to _BATCH_BYTES) in one call; a
-    feed that finds a worker free waits up to `gather` seconds for others,
-    unless no more are coming.
+    every feed that arrived meanwhile (up to _BATCH_BYTES) in one call; while
+    more feeds are coming, one waits up to `gather` seconds for them.
 
     One call a feed crossed between processes, and woke the pool's thread
     and this loop, once for every feed: batched, 500 feeds arriving 20 at a

@@ -76,7 +76,7 @@ def test_while_more_feeds_are_coming_a_feed_waits_for_them_to_cross_together() -
             return executor.calls
 
     assert asyncio.run(run(gather=0.0)) == 2, "without waiting, the first feed goes alone"
-    assert asyncio.run(run(gather=1.0)) == 1, "the five feeds are handed over in one call"
+    assert asyncio.run(run(gather=0.2)) == 1, "the five feeds are handed over in one call"
 
 
 def test_the_last_feed_to_come_takes_the_waiting_ones_along_at_once() -> None:
