@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import (
     CancelledError,
@@ -19,10 +20,12 @@ from concurrent.futures import (
     ProcessPoolExecutor,
     ThreadPoolExecutor,
 )
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from .cluster import counted_terms
+from .errors import FeedError
 from .types import FeedSource, FetchResult, ParsedFeed
 
 T = TypeVar("T")
@@ -46,6 +49,11 @@ _BATCH_BYTES = 1_000_000
 # same time. Not in the last round (see Fetcher.queued): the feeds left are
 # parsed as they come, so that the run's end does not wait for them.
 GATHER_SECONDS = 0.02
+# Workers that die (killed for memory, or crashed inside a C library) are
+# replaced this many times a run at most; after that, the feeds left fail,
+# to be tried again by the next run, rather than the run starting workers
+# for ever. A feed that kills its worker costs two: its batch, then itself.
+WORKER_STARTS = 8
 
 
 @contextmanager
@@ -120,7 +128,9 @@ class Parser:
                 feeds = [(source, fetched) for source, fetched, _ in batch]
                 try:
                     results = await loop.run_in_executor(self._executor, parse_batch, feeds)
-                except Exception as exc:  # the worker died: its feeds fail with it
+                except BrokenProcessPool:
+                    results = await self._each_alone(feeds)
+                except Exception as exc:  # no worker to parse them: they fail
                     results = [exc] * len(batch)
                 for (_, _, future), result in zip(batch, results, strict=True):
                     if future.done():
@@ -131,6 +141,32 @@ class Parser:
                         future.set_result(result)
         finally:
             self._handing -= 1
+
+    async def _each_alone(
+        self, feeds: list[tuple[FeedSource, FetchResult]]
+    ) -> list[Parsed | Exception]:
+        """A worker died parsing these feeds, and which one it was is not
+        known: each is parsed again alone, by new workers, so that only a
+        feed that kills its worker fails (and the others are stored)."""
+        loop = asyncio.get_running_loop()
+        results: list[Parsed | Exception] = []
+        for source, fetched in feeds:
+            try:
+                [result] = await loop.run_in_executor(
+                    self._executor, parse_batch, [(source, fetched)]
+                )
+            except WorkersGaveOut as exc:
+                result = FeedError(source.url, f"not parsed: {exc}")
+            except BrokenProcessPool:
+                result = FeedError(
+                    source.url,
+                    "the process parsing this feed died (killed, perhaps for "
+                    "using too much memory, or crashed); the other feeds were parsed",
+                )
+            except Exception as exc:
+                result = exc
+            results.append(result)
+        return results
 
     def _take(self) -> list[_Waiting]:
         """The feeds waiting longest, up to _BATCH_BYTES of them; one at least."""
@@ -179,35 +215,88 @@ class _WorkersOnFirstUse(Executor):
     They start in a thread of their own: started from the event loop, the
     fork server's 0.1 s of imports held up every download in flight, and
     the first wave of answers waited that long to ask for the next (a round
-    trip lost, bench-ingest). Feeds handed over meanwhile wait for them."""
+    trip lost, bench-ingest). Feeds handed over meanwhile wait for them.
 
-    def __init__(self, workers: int, start: Callable[[int], Executor] | None = None) -> None:
+    Workers that die are replaced: the calls in flight fail with
+    BrokenProcessPool, and the next call starts new ones (up to `starts`
+    times a run; then calls fail with BrokenProcessPool at once)."""
+
+    def __init__(
+        self,
+        workers: int,
+        start: Callable[[int], Executor] | None = None,
+        *,
+        starts: int = WORKER_STARTS,
+    ) -> None:
         self._workers = workers
         self._start = start or _worker_processes
+        self._starts = self._starts_left = starts
         self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workers")
         self._pool: Future[Executor] | None = None
+        self._retired: list[Future[Executor]] = []  # pools whose workers died
+        # The pool's own thread retires it, while the event loop hands it calls.
+        self._lock = threading.Lock()
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        if self._pool is None:
-            self._pool = self._starter.submit(self._start, self._workers)
+        pool = self._current_pool()
         handed: Future[T] = Future()
 
         def hand_over(started: Future[Executor]) -> None:
             if not handed.set_running_or_notify_cancel():
                 return  # given up on while the workers started
             try:
-                _follow(started.result().submit(fn, *args, **kwargs), handed)
-            except BaseException as exc:  # the workers could not start
+                inner = started.result().submit(fn, *args, **kwargs)
+            except BaseException as exc:  # the workers could not start, or died
+                self._retire_if_broken(started, exc)
                 handed.set_exception(exc)
+                return
+            inner.add_done_callback(lambda done: self._retire_if_broken(started, done))
+            _follow(inner, handed)
 
         # At once when the workers are up; else from the starter, when they are.
-        self._pool.add_done_callback(hand_over)
+        pool.add_done_callback(hand_over)
         return handed
+
+    def _current_pool(self) -> Future[Executor]:
+        with self._lock:
+            if self._pool is None:
+                if self._starts_left <= 0:
+                    raise WorkersGaveOut(self._starts)
+                self._starts_left -= 1
+                self._pool = self._starter.submit(self._start, self._workers)
+            return self._pool
+
+    def _retire_if_broken(
+        self, started: Future[Executor], outcome: Future[Any] | BaseException
+    ) -> None:
+        """Let the next call start new workers, if these died."""
+        if isinstance(outcome, Future):
+            error = None if outcome.cancelled() else outcome.exception()
+        else:
+            error = outcome
+        if isinstance(error, BrokenProcessPool):
+            with self._lock:
+                if self._pool is started:
+                    self._pool = None
+                    self._retired.append(started)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._starter.shutdown(wait=True)  # a pool starting is a pool to stop
-        if self._pool is not None and self._pool.exception() is None:
-            self._pool.result().shutdown(wait=wait, cancel_futures=cancel_futures)
+        with self._lock:
+            pools = [*self._retired, *([self._pool] if self._pool else [])]
+        for pool in pools:
+            if pool.exception() is None:
+                pool.result().shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+class WorkersGaveOut(BrokenProcessPool):
+    """Workers died more often than a run replaces them."""
+
+    def __init__(self, starts: int) -> None:
+        super().__init__(
+            f"the parsing workers were started {starts} times this run and died "
+            "each time; the next run tries again"
+        )
 
 
 def _worker_processes(workers: int) -> Executor:

@@ -22,6 +22,7 @@ from digest.parsing import (
 from digest.types import FeedSource, FetchResult
 
 from .conftest import ROOT
+from .dying_workers import MARK, DyingWorkers
 
 T = TypeVar("T")
 SAMPLE = (ROOT / "feeds/sample/mekong-dispatch.rss").read_bytes()
@@ -162,3 +163,50 @@ def test_workers_that_cannot_start_fail_the_feeds_handed_to_them() -> None:
 
     results = asyncio.run(run())
     assert [type(result) for result in results] == [OSError, OSError]
+
+
+def killing(body: bytes = SAMPLE) -> bytes:
+    """A feed the dying workers die on: well-formed, with MARK inside."""
+    return body.replace(b"<channel>", b"<channel>" + MARK, 1)
+
+
+def test_a_feed_that_kills_its_worker_fails_alone_and_new_workers_parse_the_rest() -> None:
+    feeds = [feed(n) for n in range(6)]
+    feeds[3] = feed(3, killing())
+    DyingWorkers.started = 0
+
+    async def run() -> list[Any]:
+        with _WorkersOnFirstUse(1, start=DyingWorkers) as executor:
+            return await parse_all(Parser(executor, workers=1), feeds)
+
+    results = asyncio.run(run())
+    assert isinstance(results[3], FeedError)
+    assert "the process parsing this feed died" in results[3].message
+    for number, result in enumerate(results):
+        if number != 3:
+            parsed, terms = result
+            assert parsed.url == feeds[number][0].url
+            assert len(parsed.items) == len(terms) == ITEMS
+    # The six went over in one batch, which killed the first workers; the
+    # feed alone killed the second; the third parsed the two after it.
+    assert DyingWorkers.started == 3
+
+
+def test_workers_that_die_every_time_are_replaced_a_few_times_then_the_feeds_fail() -> None:
+    feeds = [feed(n, killing()) for n in range(5)]
+    DyingWorkers.started = 0
+
+    async def run() -> list[Any]:
+        with _WorkersOnFirstUse(1, start=DyingWorkers, starts=3) as executor:
+            return await asyncio.wait_for(
+                parse_all(Parser(executor, workers=1), feeds), timeout=60
+            )
+
+    results = asyncio.run(run())
+    assert DyingWorkers.started == 3
+    messages = [result.message for result in results]
+    assert all("the process parsing this feed died" in m for m in messages[:2]), messages
+    assert all(
+        m.startswith("not parsed: the parsing workers were started 3 times this run")
+        for m in messages[2:]
+    ), messages

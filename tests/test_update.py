@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from digest import parsing
 from digest.cli import cli
 from digest.config import load_config
 from digest.core import Digest, open_digest
@@ -29,6 +30,7 @@ from digest.parsing import PROCESS_POOL_MIN_FEEDS
 from digest.types import FeedUpdate
 
 from .conftest import ROOT, FeedServer, Route, write_config
+from .dying_workers import MARK, DyingWorkers
 
 SAMPLE_RSS = (ROOT / "feeds/sample/mekong-dispatch.rss").read_bytes()
 SAMPLE_ATOM = (ROOT / "feeds/sample/phnom-penh-observer.atom").read_bytes()
@@ -261,6 +263,28 @@ def test_many_feeds_are_parsed_in_worker_processes(
     # It collects cycles less often while it runs, and leaves a program
     # using the library as it found it.
     assert gc.get_threshold() == thresholds
+
+
+def test_a_feed_that_kills_the_parsing_worker_fails_alone_and_the_others_are_stored(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Real worker processes, killed as the out-of-memory killer would kill
+    # one, by the feed that carries the mark.
+    monkeypatch.setattr(parsing, "_worker_processes", DyingWorkers)
+    count = PROCESS_POOL_MIN_FEEDS + 2
+    bodies = {n: SAMPLE_RSS.replace(b"https://", f"https://o{n}.".encode()) for n in range(count)}
+    bodies[5] = bodies[5].replace(b"<channel>", b"<channel>" + MARK, 1)
+    urls = {f"outlet-{n}": feed_server.add(f"/f{n}.xml", body) for n, body in bodies.items()}
+    with open_with(tmp_path, urls) as digest:
+        results = by_name(digest.update())
+        assert digest.store.count_items() == (count - 1) * RSS_ITEMS
+        health = {feed.source.name: feed for feed in digest.feed_health()}
+    killer = results.pop("outlet-5")
+    assert killer.status == "failed"
+    assert "the process parsing this feed died" in (killer.error or "")
+    assert all(result.new == RSS_ITEMS for result in results.values())
+    assert health["outlet-5"].status == "failed"
+    assert "died" in (health["outlet-5"].last_error or "")
 
 
 def test_feeds_cli_lists_health_as_json_and_edits_the_list(
