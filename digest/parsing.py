@@ -9,6 +9,7 @@ A service of `updates`. In the worker, each feed is parsed (the pure
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import threading
@@ -28,6 +29,7 @@ from .cluster import counted_terms
 from .errors import FeedError
 from .types import FeedSource, FetchResult, ParsedFeed
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 # A feed parsed, and its entries' terms for story grouping by (title, summary).
 Parsed = tuple[ParsedFeed, dict[tuple[str, str], str]]
@@ -219,7 +221,11 @@ class _WorkersOnFirstUse(Executor):
 
     Workers that die are replaced: the calls in flight fail with
     BrokenProcessPool, and the next call starts new ones (up to `starts`
-    times a run; then calls fail with BrokenProcessPool at once)."""
+    times a run; then calls fail with BrokenProcessPool at once).
+
+    Where no worker process can be had at all (no /dev/shm for the pool's
+    locks, as on some serverless and container hosts; a limit on processes),
+    the feeds are parsed in a thread of this process, as for a few feeds."""
 
     def __init__(
         self,
@@ -263,8 +269,24 @@ class _WorkersOnFirstUse(Executor):
                 if self._starts_left <= 0:
                     raise WorkersGaveOut(self._starts)
                 self._starts_left -= 1
-                self._pool = self._starter.submit(self._start, self._workers)
+                start = self._start if self._retired else self._start_or_parse_here
+                self._pool = self._starter.submit(start, self._workers)
             return self._pool
+
+    def _start_or_parse_here(self, workers: int) -> Executor:
+        """The first workers, or a thread when processes cannot be started.
+        Not so when workers that died are replaced: a feed that killed one
+        must not be parsed in this process."""
+        try:
+            return self._start(workers)
+        except Exception as exc:
+            log.warning(
+                "could not start processes to parse the feeds in (%s: %s); "
+                "parsing them in this process instead, more slowly",
+                type(exc).__name__,
+                exc,
+            )
+            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
 
     def _retire_if_broken(
         self, started: Future[Executor], outcome: Future[Any] | BaseException

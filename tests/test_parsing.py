@@ -4,6 +4,7 @@ result, a broken one fails alone, and a batch never holds much."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -153,16 +154,48 @@ def test_the_event_loop_runs_on_while_the_workers_start() -> None:
     assert len(parsed.items) == len(terms) == ITEMS
 
 
-def test_workers_that_cannot_start_fail_the_feeds_handed_to_them() -> None:
-    def broken_start(workers: int) -> Executor:
-        raise OSError("no processes left")
+def test_where_no_worker_process_can_start_the_feeds_are_parsed_in_a_thread(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    parsed_in: set[str] = set()
+
+    def no_processes(workers: int) -> Executor:
+        # What the pool's constructor raises where there is no /dev/shm.
+        raise OSError(38, "Function not implemented")
 
     async def run() -> list[Any]:
-        with _WorkersOnFirstUse(1, start=broken_start) as executor:
-            return await parse_all(Parser(executor, workers=1), [feed(0), feed(1)])
+        with _WorkersOnFirstUse(1, start=no_processes) as executor:
+            parser = Parser(executor, workers=1)
+            results = await parse_all(parser, [feed(0), feed(1)])
+            executor.submit(lambda: parsed_in.add(threading.current_thread().name)).result()
+            return results
+
+    with caplog.at_level(logging.WARNING, logger="digest.parsing"):
+        results = asyncio.run(run())
+    assert [len(parsed.items) for parsed, _ in results] == [ITEMS, ITEMS]
+    assert [name.split("_")[0] for name in parsed_in] == ["parse"]
+    assert "could not start processes to parse the feeds in (OSError: [Errno 38]" in caplog.text
+    assert "parsing them in this process instead" in caplog.text
+
+
+def test_dead_workers_that_cannot_be_replaced_fail_their_feeds_rather_than_parse_here() -> None:
+    starts = 0
+
+    def once(workers: int) -> Executor:
+        nonlocal starts
+        starts += 1
+        if starts > 1:
+            raise OSError(11, "Resource temporarily unavailable")
+        return DyingWorkers(workers)
+
+    async def run() -> list[Any]:
+        with _WorkersOnFirstUse(1, start=once) as executor:
+            return await parse_all(Parser(executor, workers=1), [feed(0, killing()), feed(1)])
 
     results = asyncio.run(run())
-    assert [type(result) for result in results] == [OSError, OSError]
+    assert all(isinstance(result, OSError) for result in results), results
+    assert all("Resource temporarily unavailable" in str(result) for result in results)
+    assert starts == 2
 
 
 def killing(body: bytes = SAMPLE) -> bytes:

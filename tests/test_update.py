@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import termios
+from concurrent.futures import Executor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -285,6 +286,30 @@ def test_a_feed_that_kills_the_parsing_worker_fails_alone_and_the_others_are_sto
     assert all(result.new == RSS_ITEMS for result in results.values())
     assert health["outlet-5"].status == "failed"
     assert "died" in (health["outlet-5"].last_error or "")
+
+
+def test_where_no_worker_process_can_start_many_feeds_are_parsed_here_all_the_same(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def no_shared_memory(workers: int) -> Executor:
+        raise OSError(38, "Function not implemented")  # the pool's locks, without /dev/shm
+
+    monkeypatch.setattr(parsing, "_worker_processes", no_shared_memory)
+    count = PROCESS_POOL_MIN_FEEDS + 2
+    urls = {
+        f"outlet-{n}": feed_server.add(
+            f"/f{n}.xml", SAMPLE_RSS.replace(b"https://", f"https://o{n}.".encode())
+        )
+        for n in range(count)
+    }
+    with caplog.at_level("WARNING"), open_with(tmp_path, urls) as digest:
+        results = digest.update()
+        assert digest.store.count_items() == count * RSS_ITEMS
+    assert all(result.new == RSS_ITEMS for result in results)
+    assert "parsing them in this process instead" in caplog.text
 
 
 def test_feeds_cli_lists_health_as_json_and_edits_the_list(
