@@ -256,7 +256,11 @@ class _WorkersOnFirstUse(Executor):
                 self._retire_if_broken(started, exc)
                 handed.set_exception(exc)
                 return
-            inner.add_done_callback(lambda done: self._retire_if_broken(started, done))
+            inner.add_done_callback(
+                lambda done: self._retire_if_broken(
+                    started, None if done.cancelled() else done.exception()
+                )
+            )
             _follow(inner, handed)
 
         # At once when the workers are up; else from the starter, when they are.
@@ -288,14 +292,8 @@ class _WorkersOnFirstUse(Executor):
             )
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
 
-    def _retire_if_broken(
-        self, started: Future[Executor], outcome: Future[Any] | BaseException
-    ) -> None:
+    def _retire_if_broken(self, started: Future[Executor], error: BaseException | None) -> None:
         """Let the next call start new workers, if these died."""
-        if isinstance(outcome, Future):
-            error = None if outcome.cancelled() else outcome.exception()
-        else:
-            error = outcome
         if isinstance(error, BrokenProcessPool):
             with self._lock:
                 if self._pool is started:

@@ -45,6 +45,11 @@ def feed(number: int, body: bytes = SAMPLE) -> tuple[FeedSource, FetchResult]:
     return FeedSource(url=url), FetchResult(url=url, content=body)
 
 
+def killing(body: bytes = SAMPLE) -> bytes:
+    """A feed the dying workers die on: well-formed, with MARK inside."""
+    return body.replace(b"<channel>", b"<channel>" + MARK, 1)
+
+
 async def parse_all(parser: Parser, feeds: list[tuple[FeedSource, FetchResult]]) -> list[Any]:
     return await asyncio.gather(
         *(parser.parse(source, fetched) for source, fetched in feeds), return_exceptions=True
@@ -196,11 +201,6 @@ def test_dead_workers_that_cannot_be_replaced_fail_their_feeds_rather_than_parse
     assert all(isinstance(result, OSError) for result in results), results
     assert all("Resource temporarily unavailable" in str(result) for result in results)
     assert starts == 2
-
-
-def killing(body: bytes = SAMPLE) -> bytes:
-    """A feed the dying workers die on: well-formed, with MARK inside."""
-    return body.replace(b"<channel>", b"<channel>" + MARK, 1)
 
 
 def test_a_feed_that_kills_its_worker_fails_alone_and_new_workers_parse_the_rest() -> None:
