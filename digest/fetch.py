@@ -9,7 +9,9 @@ What publishers and cron need from it:
 - redirects followed by hand, so that a permanent move (301/308) is reported
   and a redirect loop is caught;
 - retries with doubling backoff on 5xx and dropped connections, and the
-  server's own Retry-After on 429/503, within a total time per feed;
+  server's own Retry-After on 429/503, within a total time per feed from
+  its first request (not from the run's start: long lists wait their turn);
+- no host whose DNS hangs holding up the lookups of the others;
 - 410 Gone raises `FeedGone`, so the feed can be disabled;
 - a size cap counted while streaming, after decompression by bounded steps,
   so neither a huge body nor a gzip bomb fills memory (bodies.py).
@@ -22,7 +24,7 @@ import os
 import ssl
 import threading
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -67,7 +69,8 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class Fetcher:
-    """Fetches feeds within the configured limits. Use as an async context manager."""
+    """Fetches feeds within the configured limits. Use as an async context
+    manager, in a loop of its own: it gives the loop its threads for DNS."""
 
     def __init__(
         self,
@@ -96,6 +99,8 @@ class Fetcher:
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         self._in_flight: dict[str, asyncio.Task[FetchResult]] = {}
         self._awaited = 0  # calls to fetch not yet returned
+        # Each feed's fetch.feed_timeout, counted from its first turn (_get_once).
+        self._budgets: dict[str, asyncio.Timeout] = {}
 
     @property
     def queued(self) -> bool:
@@ -104,6 +109,12 @@ class Fetcher:
         return self._awaited > self.settings.concurrency
 
     async def __aenter__(self) -> Fetcher:
+        # Names are looked up in the loop's default threads: six on two cores,
+        # and six hosts whose DNS hangs (a dead outlet's) held up every other
+        # lookup. One a request slot: a lookup never waits for a thread.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="resolve")
+        )
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -170,14 +181,20 @@ class Fetcher:
             raise FeedError(
                 request.url, f"unsupported URL scheme {scheme!r} (use http, https or a path)"
             )
-        budget = self.settings.feed_timeout
         try:
-            async with asyncio.timeout(budget):  # wait_for made a task of its own for each feed
+            # Unbounded until the feed's first turn (_get_once): from the run's
+            # start, feeds queued behind slow servers ran out of time before
+            # they were asked for. (wait_for made a task of its own a feed.)
+            budget = self._budgets[request.url] = asyncio.timeout(None)
+            async with budget:
                 return await self._with_retries(request)
         except TimeoutError:
             raise FeedError(
-                request.url, f"gave up after {budget:g} s in all (fetch.feed_timeout)"
+                request.url,
+                f"gave up after {self.settings.feed_timeout:g} s in all (fetch.feed_timeout)",
             ) from None
+        finally:
+            self._budgets.pop(request.url, None)
 
     async def _with_retries(self, request: FetchRequest) -> FetchResult:
         attempt = 0
@@ -223,6 +240,9 @@ class Fetcher:
         if request.last_modified:
             headers["If-Modified-Since"] = request.last_modified
         async with self._slot(url):
+            budget = self._budgets.get(request.url)
+            if budget is not None and budget.when() is None:  # its first turn: time starts
+                budget.reschedule(asyncio.get_running_loop().time() + self.settings.feed_timeout)
             try:
                 async with self._client(url).stream("GET", url, headers=headers) as response:
                     outcome = await self._handle(response, request)

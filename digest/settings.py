@@ -327,7 +327,9 @@ class FetchSettings:
 
     timeout: float = setting(20.0, help="Seconds allowed for one request", check=checks.positive)
     feed_timeout: float = setting(
-        90.0, help="Seconds allowed for one feed in all, retries included", check=checks.positive
+        90.0,
+        help="Seconds allowed for one feed in all, from its first request, retries included",
+        check=checks.positive,
     )
     max_bytes: int = setting(
         10_000_000, help="Largest feed accepted, in bytes", check=checks.positive

@@ -249,6 +249,24 @@ def test_a_body_that_trickles_in_hits_the_total_time_for_the_feed(
         get(url, dataclasses.replace(FAST, timeout=1, feed_timeout=0.8))
 
 
+def test_a_feed_waiting_its_turn_behind_slow_servers_has_its_whole_time_once_asked_for(
+    feed_server: FeedServer,
+) -> None:
+    # One at a time, four feeds of 0.5 s each: the last is asked for after
+    # 1.5 s, beyond the 1.2 s each feed is allowed, and needs only 0.5 of it.
+    urls = [feed_server.add(f"/slow{n}.xml", SAMPLE, delay=0.5) for n in range(4)]
+    settings = dataclasses.replace(FAST, concurrency=1, per_host=1, feed_timeout=1.2)
+    results = fetch_all(urls, settings)
+    assert [getattr(result, "status", result) for result in results] == [200] * 4
+    # Its time still runs from its first request: a feed that trickles in
+    # behind the slow ones gives up 1.2 s after it was asked for.
+    drip = feed_server.add("/drip.xml", SAMPLE, chunks=40, chunk_delay=0.1)
+    *fetched, given_up = fetch_all([*urls, drip], settings)
+    assert all(result.status == 200 for result in fetched)  # type: ignore[union-attr]
+    assert isinstance(given_up, FeedError)
+    assert "gave up after 1.2 s in all" in given_up.message
+
+
 def test_a_huge_declared_body_is_refused_before_reading(feed_server: FeedServer) -> None:
     url = feed_server.add("/huge.xml", b"<rss>" + b" " * 3_000_000, chunks=30)
     with pytest.raises(FeedError, match="3,000,005 bytes, larger than the 1,000,000-byte limit"):

@@ -30,6 +30,7 @@ from digest.errors import DigestError
 from digest.parsing import PROCESS_POOL_MIN_FEEDS
 from digest.types import FeedUpdate
 
+from . import dns
 from .conftest import ROOT, FeedServer, Route, write_config
 from .dying_workers import MARK, DyingWorkers
 
@@ -73,6 +74,10 @@ WRONG_ENCODING = (
 HTML_PAGE = b"""<!DOCTYPE html><html><head><title>News</title>
 <link rel="alternate" type="application/rss+xml" href="https://news.example/rss.xml">
 </head><body><p>Welcome</p></body></html>"""
+
+
+# Why a DNS server of the tests' own cannot run here, if it cannot.
+NO_DNS_SERVER = dns.available()
 
 
 def opml_for(folder: Path, urls: dict[str, str]) -> Path:
@@ -310,6 +315,32 @@ def test_where_no_worker_process_can_start_many_feeds_are_parsed_here_all_the_sa
         assert digest.store.count_items() == count * RSS_ITEMS
     assert all(result.new == RSS_ITEMS for result in results)
     assert "parsing them in this process instead" in caplog.text
+
+
+@pytest.mark.skipif(NO_DNS_SERVER is not None, reason=str(NO_DNS_SERVER))
+def test_hosts_whose_dns_hangs_hold_up_no_other_feed(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """Fourteen feeds on hosts whose name servers never answer, listed first,
+    beside two whose names resolve: the two are stored well within their
+    time, and the fourteen fail naming the lookup. (The loop's six default
+    threads made the two wait behind the others' lookups, past their time.)"""
+    urls = {f"dead-{n}": f"http://d{n}.dead.test/feed.xml" for n in range(14)}
+    for n in range(2):
+        url = feed_server.add(
+            f"/live{n}.xml", SAMPLE_RSS.replace(b"https://", f"https://l{n}.".encode())
+        )
+        urls[f"live-{n}"] = url.replace("127.0.0.1", f"l{n}.live.test")
+    fetch = "[fetch]\ntimeout = 5\nfeed_timeout = 3\nretries = 0\n"
+    config = write_config(tmp_path, opml_for(tmp_path, urls), fetch)
+    with dns.dns_server():
+        update = dns.run_resolving_here(
+            tmp_path, [sys.executable, "-m", "digest", "update", "--config", str(config)]
+        )
+    assert f"16 feeds: 2 ok, 14 failed; {2 * RSS_ITEMS} new items" in update.stderr, update.stderr
+    failures = [line for line in update.stderr.splitlines() if line.startswith("✗")]
+    assert len(failures) == 14
+    assert all("dead-" in line and "name resolution" in line for line in failures), failures
 
 
 def test_feeds_cli_lists_health_as_json_and_edits_the_list(
