@@ -32,6 +32,11 @@ def available() -> str | None:
     probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
     if probe.returncode != 0:
         return f"unshare -m is not allowed here: {probe.stderr.decode().strip()}"
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server:
+            server.bind((ADDRESS, 53))
+    except OSError as exc:  # a resolver of this machine's own listens on every address
+        return f"cannot serve DNS on {ADDRESS}:53: {exc}"
     return None
 
 
