@@ -124,7 +124,11 @@ def wait_for_requests(feed_server: FeedServer, count: int) -> None:
 def test_two_updates_at_once_split_the_feeds_and_store_each_item_once(
     feed_server: FeedServer, tmp_path: Path, postgres_url: str
 ) -> None:
-    config = farm(feed_server, tmp_path, delay=0.2)
+    # Slow enough that the first run to claim cannot take every feed before
+    # the other has started: it claims 8 more each time 4 of its feeds end,
+    # and at 0.2 s a feed it had claimed all 24 by 0.4 s, once a loaded
+    # machine had started the other run later than that.
+    config = farm(feed_server, tmp_path, delay=1.0)
     runs = [start_update(config, postgres_url) for _ in range(2)]
     for run in runs:
         code, stderr = finish(run)
