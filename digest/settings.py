@@ -352,8 +352,8 @@ class FetchSettings:
     )
     lease: float = setting(
         600.0,
-        help="Seconds a run's claim on a feed holds: runs at once split the feeds, and "
-        "a killed run's feeds go to the next run after this",
+        help="Seconds a run's claim on a feed holds, renewed while the run goes on: runs "
+        "at once split the feeds, and a killed run's feeds go to the next run after this",
         check=checks.positive,
     )
     failing_after: int = setting(

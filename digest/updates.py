@@ -12,9 +12,9 @@ import asyncio
 import gc
 import hashlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from datetime import datetime, timedelta
 from functools import partial
 from typing import NamedTuple
@@ -100,7 +100,7 @@ class Updates:
             parser_for(len(claims.sources)) as parser,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as writer,
         ):
-            async with fetcher:
+            async with fetcher, _holding(claims, writer):
                 means = _Means(fetcher, parser, writer, gathering)
                 running: set[asyncio.Future[FeedUpdate]] = set()
                 started: list[asyncio.Future[FeedUpdate]] = []
@@ -275,6 +275,7 @@ class _Claims:
         lapse_dead_claims(context.store, "sources")
         shared = context.store.shared
         self.batch = 2 * context.config.fetch.concurrency if shared else max(len(sources), 1)
+        self.lease = timedelta(seconds=context.config.fetch.lease)
         self.exhausted = False
 
     def next_batch(self) -> list[FeedSource]:
@@ -282,11 +283,41 @@ class _Claims:
             worker_name(),
             self._round,
             now=self.context.store.clock(),
-            lease=timedelta(seconds=self.context.config.fetch.lease),
+            lease=self.lease,
             limit=self.batch,
         )
         self.exhausted = not urls
         return [self._by_url[url] for url in urls if url in self._by_url]
+
+    def hold(self) -> None:
+        """Keep the feeds claimed and not yet fetched for another lease."""
+        store = self.context.store
+        store.extend_claims("sources", worker_name(), store.clock() + self.lease)
+
+
+@asynccontextmanager
+async def _holding(claims: _Claims, writer: Executor) -> AsyncIterator[None]:
+    """Renew the run's claims every third of a lease while it goes on. A run
+    alone claims every feed at once, and a long list behind slow servers can
+    outlast the lease: a run started then would fetch the rest again."""
+
+    async def renew() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(claims.lease.total_seconds() / 3)
+            try:
+                await loop.run_in_executor(writer, claims.hold)
+            except Exception as exc:  # the store's trouble shows where feeds are stored
+                log.warning("could not renew this run's claims on its feeds: %s", exc)
+                return
+
+    renewing = asyncio.ensure_future(renew())
+    try:
+        yield
+    finally:
+        renewing.cancel()
+        with suppress(asyncio.CancelledError):
+            await renewing
 
 
 @contextmanager

@@ -244,3 +244,20 @@ def test_a_meaningful_query_string_keeps_two_items_apart(fresh_store: Store) -> 
         parsed("2", "https://a.example/article?id=2&utm_source=x", "Two"),
     )
     assert counts.new == 2
+
+
+def test_a_run_extends_the_claims_it_holds_and_not_those_it_let_go(fresh_store: Store) -> None:
+    now = fresh_store.clock()
+    minute = timedelta(minutes=1)
+    _, claimed = fresh_store.claim_feeds("here:1", None, now=now, lease=minute, limit=9)
+    assert sorted(claimed) == [FEED_A.url, FEED_B.url]
+    fresh_store.release_feed(FEED_A.url, "here:1")  # fetched, and let go of
+    fresh_store.extend_claims("sources", "here:1", now + timedelta(hours=1))
+    # Half an hour on, FEED_B is still held, and FEED_A was done this round.
+    later = now + timedelta(minutes=30)
+    assert fresh_store.claimants("sources", later) == {"here:1"}
+    assert fresh_store.claim_feeds("there:2", None, now=later, lease=minute, limit=9)[1] == []
+    # Once the run lets FEED_B go too, nothing is held: the next run takes both.
+    fresh_store.release_feed(FEED_B.url, "here:1")
+    _, next_run = fresh_store.claim_feeds("there:3", None, now=later, lease=minute, limit=9)
+    assert sorted(next_run) == [FEED_A.url, FEED_B.url]

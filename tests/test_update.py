@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import termios
+import time
 from concurrent.futures import Executor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -341,6 +342,34 @@ def test_hosts_whose_dns_hangs_hold_up_no_other_feed(
     failures = [line for line in update.stderr.splitlines() if line.startswith("✗")]
     assert len(failures) == 14
     assert all("dead-" in line and "name resolution" in line for line in failures), failures
+
+
+def test_a_run_that_outlasts_its_lease_keeps_its_feeds_from_a_run_started_meanwhile(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """Alone on SQLite, a run claims every feed at once for fetch.lease. Eight
+    feeds of 0.6 s, one at a time, outlast a lease of 1 s: a run started
+    meanwhile finds them still held, and fetches none of them again."""
+    urls = {
+        f"slow-{n}": feed_server.add(
+            f"/slow{n}.xml", SAMPLE_RSS.replace(b"https://", f"https://s{n}.".encode()), delay=0.6
+        )
+        for n in range(8)
+    }
+    fetch = "[fetch]\nconcurrency = 1\nper_host = 1\nlease = 1\n"
+    config = write_config(tmp_path, opml_for(tmp_path, urls), fetch)
+    command = [sys.executable, "-m", "digest", "update", "--config", str(config)]
+    first = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while not feed_server.seen:
+        assert time.monotonic() < deadline, "the first run never asked for a feed"
+        time.sleep(0.02)
+    time.sleep(1.5)  # its claims are older than a lease
+    second = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    _, first_report = first.communicate(timeout=60)
+    assert "0 feeds: none" in second.stderr, second.stderr
+    assert "8 feeds: 8 ok" in first_report, first_report
+    assert [len(feed_server.hits(f"/slow{n}.xml")) for n in range(8)] == [1] * 8
 
 
 def test_feeds_cli_lists_health_as_json_and_edits_the_list(

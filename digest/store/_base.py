@@ -40,6 +40,17 @@ class Claims(StoreBase):
         )
         return {str(row[0]) for row in rows}
 
+    def extend_claims(self, table: str, claimant: str, until: datetime) -> None:
+        """Hold `claimant`'s claims on `table` not yet let go of until `until`:
+        a run still working through what it claimed keeps it."""
+        assert table in CLAIMED
+        with self.transaction() as db:
+            db.execute(
+                f"UPDATE {table} SET claimed_until = ? "
+                "WHERE claimed_by = ? AND claimed_until IS NOT NULL",
+                (iso(until), claimant),
+            )
+
     def drop_claims(self, table: str, claimants: Sequence[str]) -> None:
         """Let the claims of runs known dead lapse now, not when their lease ends."""
         assert table in CLAIMED
