@@ -144,6 +144,13 @@ class FeedServer:
     def hits(self, path: str) -> list[Seen]:
         return [request for request in self.seen if request.path == path]
 
+    def wait_for_requests(self, count: int) -> None:
+        """Until `count` requests came in: the runs under test got going."""
+        deadline = time.monotonic() + 60
+        while len(self.seen) < count:
+            assert time.monotonic() < deadline, "the runs never got going"
+            time.sleep(0.02)
+
     @property
     def requests(self) -> list[tuple[str, dict[str, str]]]:
         return [(request.path, request.headers) for request in self.seen]

@@ -114,13 +114,6 @@ def assert_every_item_once_and_every_feed_reached(url: str) -> None:
     assert set(statuses.values()) <= {"ok", "not-modified"} and len(statuses) == FEEDS
 
 
-def wait_for_requests(feed_server: FeedServer, count: int) -> None:
-    deadline = time.monotonic() + 60
-    while len(feed_server.seen) < count:
-        assert time.monotonic() < deadline, "the runs never got going"
-        time.sleep(0.05)
-
-
 def test_two_updates_at_once_split_the_feeds_and_store_each_item_once(
     feed_server: FeedServer, tmp_path: Path, postgres_url: str
 ) -> None:
@@ -147,7 +140,7 @@ def test_a_run_killed_mid_update_leaves_its_feeds_to_the_next_run(
 ) -> None:
     config = farm(feed_server, tmp_path, delay=0.3)
     runs = [start_update(config, postgres_url) for _ in range(workers)]
-    wait_for_requests(feed_server, workers * 3)
+    feed_server.wait_for_requests(workers * 3)
     victim = run_holding_claims(runs, postgres_url)
     os.killpg(victim.pid, signal.SIGKILL)
     for run in runs:
@@ -166,7 +159,7 @@ def test_a_database_restart_mid_update_is_reported_and_the_next_run_completes(
 ) -> None:
     config = farm(feed_server, tmp_path, delay=0.3)
     run = start_update(config, postgres_url)
-    wait_for_requests(feed_server, 4)
+    feed_server.wait_for_requests(4)
     postgres_cluster.restart()
     code, stderr = finish(run)
     assert code != 0 and "lost the database" in stderr, stderr
