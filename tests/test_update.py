@@ -97,6 +97,21 @@ def by_name(updates: list[FeedUpdate]) -> dict[str, FeedUpdate]:
     return {update.source.name: update for update in updates}
 
 
+def own_copy(n: int) -> bytes:
+    """The sample RSS feed as outlet `n` of many would serve it: links of its own."""
+    return SAMPLE_RSS.replace(b"https://", f"https://o{n}.".encode())
+
+
+def sample_feeds(
+    feed_server: FeedServer, count: int, name: str = "outlet", **route: float
+) -> dict[str, str]:
+    """`count` outlets serving their own copy of the sample feed, by name."""
+    return {
+        f"{name}-{n}": feed_server.add(f"/{name}{n}.xml", own_copy(n), **route)
+        for n in range(count)
+    }
+
+
 def test_one_run_through_every_kind_of_broken_feed(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
@@ -256,12 +271,7 @@ def test_many_feeds_are_parsed_in_worker_processes(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
     count = PROCESS_POOL_MIN_FEEDS + 2
-    urls = {
-        f"outlet-{n}": feed_server.add(
-            f"/f{n}.xml", SAMPLE_RSS.replace(b"https://", f"https://o{n}.".encode())
-        )
-        for n in range(count)
-    }
+    urls = sample_feeds(feed_server, count)
     thresholds = gc.get_threshold()
     with open_with(tmp_path, urls) as digest:
         results = digest.update()
@@ -279,7 +289,7 @@ def test_a_feed_that_kills_the_parsing_worker_fails_alone_and_the_others_are_sto
     # one, by the feed that carries the mark.
     monkeypatch.setattr(parsing, "_worker_processes", DyingWorkers)
     count = PROCESS_POOL_MIN_FEEDS + 2
-    bodies = {n: SAMPLE_RSS.replace(b"https://", f"https://o{n}.".encode()) for n in range(count)}
+    bodies = {n: own_copy(n) for n in range(count)}
     bodies[5] = bodies[5].replace(b"<channel>", b"<channel>" + MARK, 1)
     urls = {f"outlet-{n}": feed_server.add(f"/f{n}.xml", body) for n, body in bodies.items()}
     with open_with(tmp_path, urls) as digest:
@@ -305,12 +315,7 @@ def test_where_no_worker_process_can_start_many_feeds_are_parsed_here_all_the_sa
 
     monkeypatch.setattr(parsing, "_worker_processes", no_shared_memory)
     count = PROCESS_POOL_MIN_FEEDS + 2
-    urls = {
-        f"outlet-{n}": feed_server.add(
-            f"/f{n}.xml", SAMPLE_RSS.replace(b"https://", f"https://o{n}.".encode())
-        )
-        for n in range(count)
-    }
+    urls = sample_feeds(feed_server, count)
     with caplog.at_level("WARNING"), open_with(tmp_path, urls) as digest:
         results = digest.update()
         assert digest.store.count_items() == count * RSS_ITEMS
@@ -327,11 +332,8 @@ def test_hosts_whose_dns_hangs_hold_up_no_other_feed(
     time, and the fourteen fail naming the lookup. (The loop's six default
     threads made the two wait behind the others' lookups, past their time.)"""
     urls = {f"dead-{n}": f"http://d{n}.dead.test/feed.xml" for n in range(14)}
-    for n in range(2):
-        url = feed_server.add(
-            f"/live{n}.xml", SAMPLE_RSS.replace(b"https://", f"https://l{n}.".encode())
-        )
-        urls[f"live-{n}"] = url.replace("127.0.0.1", f"l{n}.live.test")
+    for name, url in sample_feeds(feed_server, 2, "live").items():
+        urls[name] = url.replace("127.0.0.1", f"{name}.live.test")
     fetch = "[fetch]\ntimeout = 5\nfeed_timeout = 3\nretries = 0\n"
     config = write_config(tmp_path, opml_for(tmp_path, urls), fetch)
     with dns.dns_server():
@@ -350,12 +352,7 @@ def test_a_run_that_outlasts_its_lease_keeps_its_feeds_from_a_run_started_meanwh
     """Alone on SQLite, a run claims every feed at once for fetch.lease. Eight
     feeds of 0.6 s, one at a time, outlast a lease of 1 s: a run started
     meanwhile finds them still held, and fetches none of them again."""
-    urls = {
-        f"slow-{n}": feed_server.add(
-            f"/slow{n}.xml", SAMPLE_RSS.replace(b"https://", f"https://s{n}.".encode()), delay=0.6
-        )
-        for n in range(8)
-    }
+    urls = sample_feeds(feed_server, 8, "slow", delay=0.6)
     fetch = "[fetch]\nconcurrency = 1\nper_host = 1\nlease = 1\n"
     config = write_config(tmp_path, opml_for(tmp_path, urls), fetch)
     command = [sys.executable, "-m", "digest", "update", "--config", str(config)]
