@@ -23,7 +23,7 @@ from digest.parsing import (
 from digest.types import FeedSource, FetchResult
 
 from .conftest import ROOT
-from .dying_workers import MARK, DyingWorkers
+from .dying_workers import DyingWorkers, killing
 
 T = TypeVar("T")
 SAMPLE = (ROOT / "feeds/sample/mekong-dispatch.rss").read_bytes()
@@ -43,11 +43,6 @@ class CountedCalls(ThreadPoolExecutor):
 def feed(number: int, body: bytes = SAMPLE) -> tuple[FeedSource, FetchResult]:
     url = f"https://outlet{number}.example/feed"
     return FeedSource(url=url), FetchResult(url=url, content=body)
-
-
-def killing(body: bytes = SAMPLE) -> bytes:
-    """A feed the dying workers die on: well-formed, with MARK inside."""
-    return body.replace(b"<channel>", b"<channel>" + MARK, 1)
 
 
 async def parse_all(parser: Parser, feeds: list[tuple[FeedSource, FetchResult]]) -> list[Any]:
@@ -195,7 +190,9 @@ def test_dead_workers_that_cannot_be_replaced_fail_their_feeds_rather_than_parse
 
     async def run() -> list[Any]:
         with _WorkersOnFirstUse(1, start=once) as executor:
-            return await parse_all(Parser(executor, workers=1), [feed(0, killing()), feed(1)])
+            return await parse_all(
+                Parser(executor, workers=1), [feed(0, killing(SAMPLE)), feed(1)]
+            )
 
     results = asyncio.run(run())
     assert all(isinstance(result, OSError) for result in results), results
@@ -205,7 +202,7 @@ def test_dead_workers_that_cannot_be_replaced_fail_their_feeds_rather_than_parse
 
 def test_a_feed_that_kills_its_worker_fails_alone_and_new_workers_parse_the_rest() -> None:
     feeds = [feed(n) for n in range(6)]
-    feeds[3] = feed(3, killing())
+    feeds[3] = feed(3, killing(SAMPLE))
     DyingWorkers.started = 0
 
     async def run() -> list[Any]:
@@ -226,7 +223,7 @@ def test_a_feed_that_kills_its_worker_fails_alone_and_new_workers_parse_the_rest
 
 
 def test_workers_that_die_every_time_are_replaced_a_few_times_then_the_feeds_fail() -> None:
-    feeds = [feed(n, killing()) for n in range(5)]
+    feeds = [feed(n, killing(SAMPLE)) for n in range(5)]
     DyingWorkers.started = 0
 
     async def run() -> list[Any]:

@@ -33,7 +33,7 @@ from digest.types import FeedUpdate
 
 from . import dns
 from .conftest import ROOT, FeedServer, Route, write_config
-from .dying_workers import MARK, DyingWorkers
+from .dying_workers import DyingWorkers, killing
 
 SAMPLE_RSS = (ROOT / "feeds/sample/mekong-dispatch.rss").read_bytes()
 SAMPLE_ATOM = (ROOT / "feeds/sample/phnom-penh-observer.atom").read_bytes()
@@ -290,7 +290,7 @@ def test_a_feed_that_kills_the_parsing_worker_fails_alone_and_the_others_are_sto
     monkeypatch.setattr(parsing, "_worker_processes", DyingWorkers)
     count = PROCESS_POOL_MIN_FEEDS + 2
     bodies = {n: own_copy(n) for n in range(count)}
-    bodies[5] = bodies[5].replace(b"<channel>", b"<channel>" + MARK, 1)
+    bodies[5] = killing(bodies[5])
     urls = {f"outlet-{n}": feed_server.add(f"/f{n}.xml", body) for n, body in bodies.items()}
     with open_with(tmp_path, urls) as digest:
         results = by_name(digest.update())
