@@ -266,7 +266,7 @@ def bench_send(farm: Farm, recipients: int) -> list[Run]:
             os.environ["DIGEST_DATABASE_URL"] = url
             with open_digest(load_config(config)) as digest:
                 digest.update()
-                digest.store.add_recipients(
+                digest.store.recipients.add_recipients(
                     [Recipient(f"reader{n:06d}@example.org") for n in range(recipients)],
                     digest.context.now(),
                 )

@@ -35,12 +35,12 @@ class Copies:
         """--dry-run: one .eml per recipient in the edition's outbox folder.
         --to: one copy to one address. Neither touches the ledger."""
         approved = (
-            self.context.store.approved_unsent()
+            self.context.store.deliveries.approved_unsent()
             if self.context.config.send.require_approval
             else None
         )
         if approved is not None:
-            frozen = self.context.store.frozen(approved)
+            frozen = self.context.store.deliveries.frozen(approved)
             assert frozen is not None
         else:
             frozen = frozen_edition(self.editions.build(), self.context.now())
@@ -67,7 +67,7 @@ class Copies:
         unusable: list[str] = []
         bodies = {lang: message_body(frozen.in_language(lang)) for lang in frozen.languages}
         written: Counter[str] = Counter()
-        for recipient in self.context.store.recipients()[
+        for recipient in self.context.store.recipients.all()[
             : self.context.config.send.max_recipients
         ]:
             try:

@@ -159,7 +159,9 @@ class Digest:
         recipient at `address` reads when it is one the editions are written in."""
         lang = self.context.config.digest.language
         if address:
-            wanted = self.context.store.recipient_language(address).split("-")[0].lower()
+            wanted = (
+                self.context.store.recipients.recipient_language(address).split("-")[0].lower()
+            )
             lang = wanted if wanted in self.context.config.languages else lang
         return self.context.messages(lang)
 

@@ -41,14 +41,16 @@ class Edits:
                     value = None
             if isinstance(value, bool):
                 value = int(value)
-            changed |= self.context.store.edit_item(item_id, field, value, self.context.now())
+            changed |= self.context.store.edits.edit_item(
+                item_id, field, value, self.context.now()
+            )
         if changed:
-            self.context.store.withdraw_approval(self.context.now())
+            self.context.store.edits.withdraw_approval(self.context.now())
         return changed
 
     def _unedited_texts(self, item_id: int) -> dict[str, str]:
         """The headline and summary the email shows for an item nobody edited."""
-        item = self.context.store.item(item_id)
+        item = self.context.store.items.item(item_id)
         if item is None:
             return {}
         return {
@@ -68,11 +70,11 @@ class Edits:
                 ids.insert(there, ids.pop(here))
                 changed = False
                 for position, moved in enumerate(ids):
-                    changed |= self.context.store.edit_item(
+                    changed |= self.context.store.edits.edit_item(
                         moved, "position", float(position), self.context.now()
                     )
                 if changed:
-                    self.context.store.withdraw_approval(self.context.now())
+                    self.context.store.edits.withdraw_approval(self.context.now())
                 return changed
         return False
 
@@ -88,11 +90,11 @@ class Edits:
         configured = getattr(self.context.configured_words(lang), field, None)
         value = value.strip()
         # The config's own words are no edit: saving the form unchanged stores nothing.
-        changed = self.context.store.edit_text(
+        changed = self.context.store.edits.edit_text(
             self.context.text_edit_key(field, lang),
             None if value in ("", configured) else value,
             self.context.now(),
         )
         if changed:
-            self.context.store.withdraw_approval(self.context.now())
+            self.context.store.edits.withdraw_approval(self.context.now())
         return changed

@@ -53,10 +53,10 @@ class Editions:
         now = self.context.now()
         settings = self.context.config.digest
         max_age = timedelta(days=settings.max_age_days) if settings.max_age_days else None
-        already_sent = self.context.store.sent_item_ids()
+        already_sent = self.context.store.deliveries.sent_item_ids()
         items = [
             item
-            for item in self.context.store.items(since=now - max_age if max_age else None)
+            for item in self.context.store.items.all(since=now - max_age if max_age else None)
             if item.id not in already_sent
         ]
         matcher = WatchlistMatcher(self.context.watchlist)
@@ -75,13 +75,13 @@ class Editions:
             max_age=max_age,
             max_items=settings.max_items,
             summary_chars=settings.summary_chars,
-            stories=self.context.store.stories(),
-            edits=self.context.store.item_edits(),
+            stories=self.context.store.items.stories(),
+            edits=self.context.store.edits.item_edits(),
             watched={key: tuple(m.watched.name for m in found) for key, found in mentions.items()},
             previously=self._previously_reported(matcher, mentions, now),
         )
         # A second edition on a day one already went out gets its own folder.
-        sent = set(self.context.store.sent_editions())
+        sent = set(self.context.store.deliveries.sent_editions())
         slug, number = edition.slug, 2
         while slug in sent:
             slug, number = f"{edition.slug}-{number}", number + 1
@@ -89,11 +89,11 @@ class Editions:
 
     def _filing(self, items: Sequence[Item]) -> Filing:
         """What filing needs: the classifier, the editor's examples, the focus."""
-        edits = self.context.store.item_edits()
+        edits = self.context.store.edits.item_edits()
         examples: dict[int, Example] = {}
         for item_id, edit in edits.items():
             if edit.excluded or edit.topic:
-                item = self.context.store.item(item_id)
+                item = self.context.store.items.item(item_id)
                 if item is not None:
                     topic = None if edit.excluded else edit.topic
                     examples[item_id] = Example(item.title, topic, item.outlet)
@@ -119,7 +119,7 @@ class Editions:
             hour=0, minute=0, second=0, microsecond=0
         )
         last_seen: dict[str, datetime] = {}
-        for created, title, summary in self.context.store.placed_texts(before=today):
+        for created, title, summary in self.context.store.editions.placed_texts(before=today):
             for mention in matcher.mentions(title, summary):
                 key = mention.watched.id
                 last_seen[key] = max(created, last_seen.get(key, created))
@@ -175,7 +175,7 @@ class Editions:
         for lang, version in versions.items():
             rendered[lang] = self._write_version(version, feeds, files)
         default = edition.text.lang
-        self.context.store.save_edition(
+        self.context.store.editions.save_edition(
             slug=edition.slug,
             title=edition.text.title,
             subject=rendered[default].subject,
@@ -262,7 +262,7 @@ class Editions:
         wrote them."""
         lang = lang or self.context.config.digest.language
         words = self.context.configured_words(lang)
-        edited = self.context.store.text_edits()
+        edited = self.context.store.edits.text_edits()
 
         def edit(field: str) -> str:
             configured: str = getattr(words, field)
@@ -274,16 +274,16 @@ class Editions:
 
     def approval(self) -> FrozenEdition | None:
         """The approved edition waiting to be sent, if there is one."""
-        slug = self.context.store.approved_unsent()
-        return self.context.store.frozen(slug) if slug else None
+        slug = self.context.store.deliveries.approved_unsent()
+        return self.context.store.deliveries.frozen(slug) if slug else None
 
     def corrections(self) -> Iterator[dict[str, Any]]:
         """Every item whose topic an editor set, labelled for an evaluation
         set: the classify input fields, the editor's primary topic and what
         the classifier said (JSON Lines for `digest corrections`)."""
-        edits = self.context.store.item_edits()
+        edits = self.context.store.edits.item_edits()
         classifier = Classifier(self.context.taxonomy)
-        for item in self.context.store.items():
+        for item in self.context.store.items.all():
             edit = edits.get(item.id)
             topic = (edit.topic if edit else None) or item.editor_topic
             if topic is None:

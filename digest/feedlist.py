@@ -158,14 +158,14 @@ class FeedList:
     def enable_feed(self, location: str) -> None:
         """Fetch a feed disabled by a 410 again, from its listed URL."""
         url = resolve_location(location.strip(), Path.cwd())
-        if not self.context.store.enable_source(url):
+        if not self.context.store.sources.enable_source(url):
             raise DigestError(f"{url} has never been fetched; nothing to enable")
 
     def _edit_feed_list(self, edit: Callable[[str, str], str]) -> None:
         path = self.context.config.paths.feeds
         text = self.context.read_named_file(path, "paths.feeds", "feed list")
         write_atomically(path, edit(text, str(path)).encode("utf-8"))
-        self.context.store.sync_sources(self.context.sources())
+        self.context.store.sources.sync_sources(self.context.sources())
 
     def add_link(
         self,
@@ -210,7 +210,7 @@ class FeedList:
             lang=found.lang,
         )
         outlet = found.publisher or urlsplit(url).hostname or url
-        item_id, new = self.context.store.add_editor_item(
+        item_id, new = self.context.store.items.add_editor_item(
             EDITOR_SOURCE,
             parsed,
             canonical_url(url),

@@ -38,14 +38,14 @@ class Grouping:
         batch = gathered.batch(since) if gathered is not None else None
         if batch is None:
             batch = StoryBatch()
-            _add_stored(batch, self.context.store.items_with_terms(since=since))
+            _add_stored(batch, self.context.store.items.items_with_terms(since=since))
         settings = self.context.config.digest
         stories = batch.stories(
             threshold=settings.story_similarity,
             lang=settings.language,
             concepts=bundled_concepts(),
         )
-        self.context.store.replace_stories(sorted(batch.ids), stories)
+        self.context.store.items.replace_stories(sorted(batch.ids), stories)
         return list(stories)
 
     def gathering(self) -> Gathering | None:
@@ -57,7 +57,7 @@ class Grouping:
         return Gathering(self.context)
 
     def stories(self) -> list[Story]:
-        return self.context.store.stories()
+        return self.context.store.items.stories()
 
 
 class Gathering:
@@ -80,10 +80,10 @@ class Gathering:
             self._revision = store.revision()
             self._batch = StoryBatch()
             since = self.context.now() - STORY_HORIZON
-            _add_stored(self._batch, store.items_with_terms(since=since))
+            _add_stored(self._batch, store.items.items_with_terms(since=since))
             bundled_concepts()  # read now (6 ms), not after the last feed, for `group`
         else:
-            _add_stored(self._batch, store.items_written(source, now))
+            _add_stored(self._batch, store.items.items_written(source, now))
 
     def batch(self, since: datetime) -> StoryBatch | None:
         """The gathered items dated at or after `since`; None when nothing
@@ -92,7 +92,7 @@ class Gathering:
         store = self.context.store
         if self._batch is None or store.revision() != self._revision:
             return None
-        recent = store.item_ids(since=since)
+        recent = store.items.item_ids(since=since)
         for item_id in self._batch.ids - recent:
             self._batch.discard(item_id)  # now older than the horizon
         return self._batch if self._batch.ids == recent else None

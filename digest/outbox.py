@@ -66,10 +66,10 @@ class Outbox:
         slug = result.edition.slug
         now = self.context.now()
         self._freeze(result)
-        self.context.store.approve(slug, now)
-        frozen = self.context.store.frozen(slug)
+        self.context.store.deliveries.approve(slug, now)
+        frozen = self.context.store.deliveries.frozen(slug)
         assert frozen is not None
-        self.context.store.log_event(
+        self.context.store.edits.log_event(
             "edition", "approval", f"approved {frozen.content_hash[:12]}", now
         )
         return frozen
@@ -111,7 +111,7 @@ class Outbox:
     def _decide(self, *, if_due: bool, update: bool) -> SendReport | tuple[str, tuple[str, ...]]:
         """The edition to deliver (with notes for the report), its ledger
         filled; or the report of why none goes out."""
-        unfinished = self.context.store.unfinished_edition()
+        unfinished = self.context.store.deliveries.unfinished_edition()
         if unfinished is not None:
             self._fill_ledger(unfinished)
             return unfinished, ()
@@ -123,14 +123,14 @@ class Outbox:
         report = self._prepare_next(update)
         if slot is not None and report.outcome != "blocked":
             # Blocked stays undecided: approving within the grace period sends it.
-            self.context.store.decide_slot(
+            self.context.store.deliveries.decide_slot(
                 slot, report.outcome, report.slug or None, self.context.now()
             )
         if report.outcome != "sent":
             self.postman.mail_report(report)
             return report
         # The editor's words were for this edition; the next starts afresh.
-        self.context.store.clear_text_edits(self.context.now())
+        self.context.store.edits.clear_text_edits(self.context.now())
         self._fill_ledger(report.slug)
         return report.slug, report.notes
 
@@ -152,7 +152,7 @@ class Outbox:
         slot = due_slot(
             self.context.config.schedule.cron, self.context.zone, self.context.now(), grace
         )
-        if slot is None or self.context.store.slot_decided(slot) is not None:
+        if slot is None or self.context.store.deliveries.slot_decided(slot) is not None:
             return None
         return slot
 
@@ -166,7 +166,7 @@ class Outbox:
         """Freeze the edition to send and name it (outcome "sent" means: go
         ahead), or say why nothing goes out."""
         if self.context.config.send.require_approval:
-            slug = self.context.store.approved_unsent()
+            slug = self.context.store.deliveries.approved_unsent()
             if slug is None:
                 return SendReport(
                     "blocked",
@@ -198,21 +198,21 @@ class Outbox:
 
     def _freeze(self, result: BuildResult) -> None:
         """Fix every language's bytes of the built edition in one transaction."""
-        self.context.store.freeze(frozen_edition(result, self.context.now()))
+        self.context.store.deliveries.freeze(frozen_edition(result, self.context.now()))
 
     def _fill_ledger(self, slug: str) -> None:
         """Put every active reader in the ledger of `slug` (once: a line
         already there stays as it is, language included)."""
-        frozen = self.context.store.frozen(slug)
+        frozen = self.context.store.deliveries.frozen(slug)
         assert frozen is not None, f"edition {slug} has deliveries but no frozen content"
         if self.context.config.paths.recipients is not None:
             self.recipients.import_recipients(self.context.config.paths.recipients)
         domain = self.context.sender().domain
-        self.context.store.enqueue(
+        self.context.store.deliveries.enqueue(
             slug,
             [
                 (r.address, message_id(slug, r.address, domain), frozen.language_for(r.lang))
-                for r in self.context.store.recipients()
+                for r in self.context.store.recipients.all()
             ],
             self.context.now(),
         )
@@ -221,9 +221,9 @@ class Outbox:
         """Send `slug` to the readers still owed it, as the ledger says,
         claiming them a batch at a time (other senders take the rest)."""
         store, settings = self.context.store, self.context.config.send
-        frozen = store.frozen(slug)
+        frozen = store.deliveries.frozen(slug)
         assert frozen is not None, f"edition {slug} has deliveries but no frozen content"
-        active = {r.address: r for r in store.recipients()}
+        active = {r.address: r for r in store.recipients.all()}
         bodies = {lang: message_body(frozen.in_language(lang)) for lang in frozen.languages}
         lapse_dead_claims(store, "deliveries")
         worker, cap = worker_name(), settings.max_recipients
@@ -232,7 +232,7 @@ class Outbox:
         with self.postman.mailer() as mailer:
             try:
                 while len(attempted) < cap:
-                    claimed = store.claim_deliveries(
+                    claimed = store.deliveries.claim_deliveries(
                         slug, worker, now=store.clock(), lease=self._lease(),
                         limit=min(batch, cap - len(attempted)),
                     )  # fmt: skip
@@ -246,11 +246,11 @@ class Outbox:
             except SmtpUnavailable as exc:
                 stopped = str(exc)
             finally:
-                store.release_deliveries(slug, worker)
+                store.deliveries.release_deliveries(slug, worker)
         # Owed, but past the cap on messages a run sends (send.max_recipients).
         left = sum(
             1
-            for line in store.deliveries(slug, OWED)
+            for line in store.deliveries.of(slug, OWED)
             if line.address in active and line.address not in attempted
         )
         left = left if len(attempted) >= cap else 0
@@ -286,7 +286,7 @@ class Outbox:
         except ValueError as exc:
             # Stored before such addresses were refused: it fails on its own.
             reply = f"not sent: {exc}"
-            self.context.store.mark(
+            self.context.store.deliveries.mark(
                 frozen.slug, recipient.address, "failed-permanent", self.context.now(), reply
             )
             return
@@ -295,7 +295,7 @@ class Outbox:
         )
         settings = self.context.config.send
         for attempt in range(settings.retries + 1):
-            if not self.context.store.start_sending(
+            if not self.context.store.deliveries.start_sending(
                 frozen.slug, recipient.address, worker_name(), self.context.now(), self._lease()
             ):
                 return  # held too long: another sender took this reader over
@@ -304,7 +304,7 @@ class Outbox:
             except SmtpUnavailable as exc:
                 # No connection, so certainly not sent: owed, and the run stops.
                 reply = f"not sent: {exc}"
-                self.context.store.mark(
+                self.context.store.deliveries.mark(
                     frozen.slug, recipient.address, "failed-temporary", self.context.now(), reply
                 )
                 raise
@@ -315,7 +315,7 @@ class Outbox:
             else:
                 status = "failed-temporary"
             reply = f"{result.code} {result.reply}".strip()
-            self.context.store.mark(
+            self.context.store.deliveries.mark(
                 frozen.slug, recipient.address, status, self.context.now(), reply
             )
             if status != "failed-temporary":

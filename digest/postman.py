@@ -119,8 +119,8 @@ class Postman:
         only the "sending" lines no sender is at work on are in doubt (read
         after the ledger, so that a line finished meanwhile is not one)."""
         store = self.context.store
-        lines = store.deliveries(slug)
-        in_doubt = store.in_doubt(slug, store.clock()) if shared else None
+        lines = store.deliveries.of(slug)
+        in_doubt = store.deliveries.in_doubt(slug, store.clock()) if shared else None
         permanent = tuple(d for d in lines if d.status == "failed-permanent")
         temporary = tuple(
             d

@@ -86,7 +86,7 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
                 "view": view,
                 "width": VIEWS[view],
                 "topics": d.sections_taxonomy().topics,
-                "audit": (audit := d.store.audit_log(50)),
+                "audit": (audit := d.store.edits.audit_log(50)),
                 "approval_event": next((e for e in audit if e.field == "approval"), None),
                 "approval": d.approval(),
                 "health": {f.source.url: f for f in d.feed_health()},
@@ -117,14 +117,18 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
 
     def archive(request: Request) -> Response:
         with digest() as d:
-            sent = [d.store.frozen(slug) for slug in d.store.sent_editions()]
+            sent = [d.store.deliveries.frozen(slug) for slug in d.store.deliveries.sent_editions()]
         context = {"editions": [f for f in sent if f is not None]}
         return _html(pages.get_template("archive.html").render(context))
 
     def archived_email(request: Request) -> Response:
         slug = request.path_params["slug"]
         with digest() as d:
-            frozen = d.store.frozen(slug) if slug in d.store.sent_editions() else None
+            frozen = (
+                d.store.deliveries.frozen(slug)
+                if slug in d.store.deliveries.sent_editions()
+                else None
+            )
         if frozen is None:
             return PlainTextResponse("no such edition", status_code=404)
         return Response(

@@ -29,14 +29,14 @@ class Recipients:
         self.context = context
 
     def list(self, *, include_unsubscribed: bool = False) -> list[Recipient]:
-        return self.context.store.recipients(include_unsubscribed=include_unsubscribed)
+        return self.context.store.recipients.all(include_unsubscribed=include_unsubscribed)
 
     def add_recipient(self, address: str, name: str = "", lang: str = "", group: str = "") -> bool:
         """Add one address (checked for shape); False if it was already known."""
         address = normalise_address(address)
         wire_address(address)  # refused now rather than at every send
         recipient = Recipient(address, display_name(name), lang, group or "main")
-        return self.context.store.add_recipients([recipient], self.context.now()) == 1
+        return self.context.store.recipients.add_recipients([recipient], self.context.now()) == 1
 
     def import_recipients(self, path: Path) -> int:
         """Add every new address in a CSV file; unsubscribed people stay off."""
@@ -44,14 +44,16 @@ class Recipients:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise DigestError(f"cannot read {path}: {exc}") from exc
-        return self.context.store.add_recipients(
+        return self.context.store.recipients.add_recipients(
             parse_recipients_csv(text, str(path)), self.context.now()
         )
 
     def remove_recipient(self, address: str) -> bool:
         """Unsubscribe: no further message goes to `address`, even from an
         edition being sent now. The record stays, so no import brings it back."""
-        return self.context.store.unsubscribe(normalise_address(address), self.context.now())
+        return self.context.store.recipients.unsubscribe(
+            normalise_address(address), self.context.now()
+        )
 
     def unsubscribe_with_token(self, address: str, token: str) -> bool:
         """A reader's one-click unsubscribe (RFC 8058): honoured only with the
@@ -65,8 +67,8 @@ class Recipients:
             secret, self.context.mailing_list().list_id, address, token
         ):
             return False
-        self.context.store.unsubscribe(address, self.context.now())
-        self.context.store.log_event(
+        self.context.store.recipients.unsubscribe(address, self.context.now())
+        self.context.store.edits.log_event(
             f"recipient {address}", "unsubscribed", "one-click link", self.context.now()
         )
         return True

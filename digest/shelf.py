@@ -33,10 +33,12 @@ class Shelf:
         output = self.context.config.paths.output
         archive_url = self.context.config.list.archive_url
         if len(languages) == 1:
-            self._write_archive(output, default, self.context.store.editions(), archive_url, ())
+            self._write_archive(
+                output, default, self.context.store.editions.all(), archive_url, ()
+            )
             return
         for lang in languages:
-            records = self.context.store.editions("" if lang == default else lang)
+            records = self.context.store.editions.all("" if lang == default else lang)
             others = [other for other in languages if other != lang]
             url = f"{archive_url}{lang}/" if archive_url else ""
             pages = alternates(others, archive_url or "../")

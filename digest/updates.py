@@ -60,7 +60,7 @@ class Updates:
         sources = self.context.sources()
         # Made first: it starts loading what the downloads will need.
         fetcher = fetch.Fetcher(self.context.config.fetch, expecting=[s.url for s in sources])
-        self.context.store.sync_sources(sources)
+        self.context.store.sources.sync_sources(sources)
         claims = _Claims(self.context, sources)
         # The month's items, gathered as the feeds are stored, for grouping.
         gathering = self.grouping.gathering()
@@ -71,7 +71,7 @@ class Updates:
             # Grouping reads every recent item: with runs at once, the last one
             # to finish does it, once, for all (a run still holding feeds will).
             store = self.context.store
-            others = store.claimants("sources", store.clock()) - {worker_name()}
+            others = store.claims.claimants("sources", store.clock()) - {worker_name()}
             if any(update.new or update.updated for update in updates) and not others:
                 self.grouping.group(gathering)
         return updates
@@ -90,7 +90,7 @@ class Updates:
         progress: Progress | None,
         gathering: Gathering | None,
     ) -> list[FeedUpdate]:
-        states = self.context.store.feed_states()
+        states = self.context.store.sources.feed_states()
         loop = asyncio.get_running_loop()
         finished: dict[str, FeedUpdate] = {}
         # The store is written from one thread of its own, so that neither
@@ -140,7 +140,7 @@ class Updates:
     ) -> FeedUpdate:
         if state.disabled:
             await asyncio.get_running_loop().run_in_executor(
-                means.writer, self.context.store.release_feed, source.url, worker_name()
+                means.writer, self.context.store.sources.release_feed, source.url, worker_name()
             )
             return FeedUpdate(
                 source=source,
@@ -188,13 +188,13 @@ class Updates:
         gathering: Gathering | None,
     ) -> FeedUpdate:
         now = self.context.now()
-        counts = self.context.store.upsert_items(
+        counts = self.context.store.items.upsert_items(
             source,
             [(item, canonical_url(item.url)) for item in parsed.items],
             now=now,
             story_terms=story_terms,
         )
-        self.context.store.record_fetch(
+        self.context.store.sources.record_fetch(
             source,
             now=now,
             status="ok",
@@ -223,7 +223,7 @@ class Updates:
         fetched: FetchResult,
         validators: tuple[str | None, str | None, str | None] | None,
     ) -> FeedUpdate:
-        self.context.store.record_fetch(
+        self.context.store.sources.record_fetch(
             source,
             now=self.context.now(),
             status="not-modified",
@@ -233,17 +233,17 @@ class Updates:
         return FeedUpdate(source=source, status="not-modified", moved_to=fetched.moved_to)
 
     def _failed(self, source: FeedSource, message: str, status: UpdateStatus) -> FeedUpdate:
-        self.context.store.record_fetch(
+        self.context.store.sources.record_fetch(
             source, now=self.context.now(), status=status, error=message
         )
         return FeedUpdate(source=source, status=status, error=message)
 
     def feed_health(self) -> list[FeedHealth]:
         """Every listed feed, with flags for those that need the editor's eye."""
-        self.context.store.sync_sources(self.context.sources())
+        self.context.store.sources.sync_sources(self.context.sources())
         settings = self.context.config.fetch
         return flag_feeds(
-            self.context.store.feed_health(),
+            self.context.store.sources.feed_health(),
             now=self.context.now(),
             failing_after=settings.failing_after,
             silent_after=timedelta(days=settings.silent_after_days),
@@ -279,7 +279,7 @@ class _Claims:
         self.exhausted = False
 
     def next_batch(self) -> list[FeedSource]:
-        self._round, urls = self.context.store.claim_feeds(
+        self._round, urls = self.context.store.sources.claim_feeds(
             worker_name(),
             self._round,
             now=self.context.store.clock(),
@@ -292,7 +292,7 @@ class _Claims:
     def hold(self) -> None:
         """Keep the feeds claimed and not yet fetched for another lease."""
         store = self.context.store
-        store.extend_claims("sources", worker_name(), store.clock() + self.lease)
+        store.claims.extend_claims("sources", worker_name(), store.clock() + self.lease)
 
 
 @asynccontextmanager

@@ -24,9 +24,9 @@ def worker_name() -> str:
 def lapse_dead_claims(store: Store, table: str) -> None:
     """Let go of the claims on `table` held by processes of this machine that
     no longer run."""
-    dead = list(_dead_here(store.claimants(table, store.clock())))
+    dead = list(_dead_here(store.claims.claimants(table, store.clock())))
     if dead:
-        store.drop_claims(table, dead)
+        store.claims.drop_claims(table, dead)
 
 
 def _dead_here(claimants: Iterable[str]) -> Iterable[str]:

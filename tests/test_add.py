@@ -49,7 +49,7 @@ def test_a_page_fills_in_title_summary_outlet_date_and_language(
     url = feed_server.add("/land.html", ARTICLE.encode(), headers={"Content-Type": "text/html"})
     added = digest.add_link(url)
     assert added.new and not added.warnings
-    item = digest.store.items()[0]
+    item = digest.store.items.all()[0]
     assert item.title == "Three land defenders detained after Koh Kong protest"
     assert item.summary.startswith("Police detained three villagers who had blocked a sand-")
     assert item.outlet == "The Border Post" and item.lang == "en" and item.editor_added
@@ -62,7 +62,7 @@ def test_what_the_editor_types_wins(digest: Digest, feed_server: FeedServer) -> 
     digest.add_link(
         url, title="Koh Kong villagers held", summary="Our own words.", note="call their lawyer"
     )
-    item = digest.store.items()[0]
+    item = digest.store.items.all()[0]
     assert (item.title, item.summary, item.note) == (
         "Koh Kong villagers held",
         "Our own words.",
@@ -86,7 +86,7 @@ def test_a_gone_page_keeps_the_editors_text_with_a_warning(
     url = feed_server.add("/removed.html", status=404)
     added = digest.add_link(url, title="Article removed by the outlet", summary="Seen on Monday.")
     assert added.warnings == ("could not read the page (HTTP 404 Not Found); kept your text only",)
-    item = digest.store.items()[0]
+    item = digest.store.items.all()[0]
     assert (item.title, item.summary, item.outlet) == (
         "Article removed by the outlet",
         "Seen on Monday.",
@@ -99,7 +99,7 @@ def test_a_gone_page_without_a_title_stores_nothing(
 ) -> None:
     with pytest.raises(DigestError, match="give one with --title"):
         digest.add_link(feed_server.url("/missing.html"))
-    assert digest.store.count_items() == 0
+    assert digest.store.items.count_items() == 0
 
 
 def test_khmer_pages_are_recognised(digest: Digest, feed_server: FeedServer) -> None:
@@ -107,7 +107,7 @@ def test_khmer_pages_are_recognised(digest: Digest, feed_server: FeedServer) -> 
         "/km.html", KHMER_ARTICLE.encode(), headers={"Content-Type": "text/html"}
     )
     digest.add_link(url)
-    item = digest.store.items()[0]
+    item = digest.store.items.all()[0]
     assert item.title == "អ្នកការពារដីធ្លីបីនាក់ត្រូវបានឃុំខ្លួន" and item.lang == "km"
 
 
@@ -117,7 +117,7 @@ def test_adding_the_same_link_twice_updates_one_item(
     url = feed_server.add("/land.html", ARTICLE.encode(), headers={"Content-Type": "text/html"})
     assert digest.add_link(url).new
     assert not digest.add_link(url + "?utm_source=mail", title="Better headline").new
-    assert [item.title for item in digest.store.items()] == ["Better headline"]
+    assert [item.title for item in digest.store.items.all()] == ["Better headline"]
 
 
 def test_a_feed_does_not_overwrite_an_item_the_editor_took_in_hand(
@@ -141,7 +141,7 @@ def test_a_feed_does_not_overwrite_an_item_the_editor_took_in_hand(
         digest.add_link(link, title="Editor's headline")
         feed_server.add("/feed.xml", feed.replace("Original", "Changed").encode())
         digest.update()
-        assert [item.title for item in digest.store.items()] == ["Editor's headline"]
+        assert [item.title for item in digest.store.items.all()] == ["Editor's headline"]
 
 
 def test_unknown_topics_and_non_links_are_refused(digest: Digest) -> None:

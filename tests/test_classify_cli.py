@@ -96,7 +96,7 @@ def test_an_editors_correction_wins_on_rebuild_and_is_exported(tmp_path: Path) -
     with open_digest(load_config(config)) as digest:
         digest.update()
         title = "Monk who joined land protest beaten by unidentified men"
-        [item] = [i for i in digest.store.items() if i.title == title]
+        [item] = [i for i in digest.store.items.all() if i.title == title]
         assert digest.plan().items and digest.edit_item(item.id, topic="land-environment")
         for _ in range(2):  # and on every later build
             filed = {e.item.id: e.classification for e in digest.build().edition.items}

@@ -141,9 +141,9 @@ def test_similarity_is_symmetric_and_bounded() -> None:
 def test_the_samples_stories_are_grouped_across_languages(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with sample_digest(tmp_path) as digest:
         config = digest.context.config
-        items = {item.id: item for item in digest.store.items()}
+        items = {item.id: item for item in digest.store.items.all()}
         stories = digest.stories()
-        stored = digest.store.items_with_terms(since=datetime(2000, 1, 1, tzinfo=UTC))
+        stored = digest.store.items.items_with_terms(since=datetime(2000, 1, 1, tzinfo=UTC))
         stored_terms = {item.id: terms for item, terms in stored}
     # Each report's terms were counted beside the parsing and kept with it.
     assert {item_id: decode_terms(text or "") for item_id, text in stored_terms.items()} == {

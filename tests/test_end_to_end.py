@@ -162,14 +162,14 @@ def test_rerunning_adds_nothing_and_rebuilds_the_same_edition(built: dict[str, o
     config = built["config"]
     assert isinstance(config, Path)
     with open_digest(load_config(config)) as digest:
-        before = digest.store.count_items()
+        before = digest.store.items.count_items()
     again = run_digest(config)
     assert again.returncode == 0, again.stderr
     assert "0 new" in again.stderr
     assert again.stdout.strip() == str(built["html_path"])
     with open_digest(load_config(config)) as digest:
-        assert digest.store.count_items() == before
-        assert len(digest.store.editions()) == 1
+        assert digest.store.items.count_items() == before
+        assert len(digest.store.editions.all()) == 1
 
 
 def test_a_link_in_two_feeds_is_stored_once(built: dict[str, object]) -> None:
@@ -178,7 +178,7 @@ def test_a_link_in_two_feeds_is_stored_once(built: dict[str, object]) -> None:
     unique_items = len(EXPECTATIONS["items"]) - len(DUPLICATES)
     assert DUPLICATES, "the sample must hold a link repeated across feeds"
     with open_digest(load_config(config)) as digest:
-        assert digest.store.count_items() == unique_items
+        assert digest.store.items.count_items() == unique_items
 
 
 def test_edition_json_explains_each_item(built: dict[str, object]) -> None:
@@ -215,7 +215,7 @@ def test_saving_a_headline_leaves_the_summary_and_the_approval_alone(tmp_path: P
     with open_digest(load_config(config)) as digest:
         digest.update()
         entry = digest.plan().items[0]
-        stored = next(i for i in digest.store.items() if i.id == entry.item.id)
+        stored = next(i for i in digest.store.items.all() if i.id == entry.item.id)
         assert len(entry.item.summary) < len(stored.summary), "shown cut to length"
         digest.approve()
         shown = {"title": entry.item.title, "summary": entry.item.summary}
@@ -227,5 +227,5 @@ def test_saving_a_headline_leaves_the_summary_and_the_approval_alone(tmp_path: P
         [after] = [e for e in digest.plan().items if e.item.id == entry.item.id]
         assert after.item.title == "A headline of our own"
         assert after.item.summary == shown["summary"]
-        assert digest.store.item_edits()[entry.item.id].summary is None
+        assert digest.store.edits.item_edits()[entry.item.id].summary is None
         assert digest.approval() is None, "a real change withdraws it"

@@ -63,7 +63,7 @@ def test_a_general_outlets_story_outside_the_focus_is_left_out_and_can_be_put_ba
         assert filed[PHNOM_PENH[0]].primary == "political-prisoners"
         assert filed["Minsk blogger's appeal rejected"].primary, "a curated feed is in focus"
 
-        [item] = [i for i in digest.store.items() if i.title == MINSK[0]]
+        [item] = [i for i in digest.store.items.all() if i.title == MINSK[0]]
         digest.edit_item(item.id, topic="press-freedom")
         placed = {e.item.title: e.classification for e in digest.plan().items}
         assert placed[MINSK[0]].primary == "press-freedom" and placed[MINSK[0]].set_by_editor
@@ -100,7 +100,7 @@ def test_stories_like_ones_the_editor_left_out_are_left_out_saying_so(
     url = feed_server.add("/feed.xml", rss(*FAN_ZONE[:3]))
     with open_with(tmp_path, f'<outline text="Feed" xmlUrl="{url}"/>') as digest:
         digest.update()
-        for item in digest.store.items():
+        for item in digest.store.items.all():
             digest.edit_item(item.id, excluded=True)
         feed_server.add("/feed.xml", rss(*FAN_ZONE))
         digest.update()

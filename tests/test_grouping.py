@@ -29,13 +29,13 @@ SAMPLES = sorted((ROOT / "feeds/sample").iterdir())
 def counting_reads(digest: Digest) -> list[datetime]:
     """Each time the month's items are read from the store, when from."""
     reads: list[datetime] = []
-    read = digest.store.items_with_terms
+    read = digest.store.items.items_with_terms
 
     def counted(*, since: datetime) -> Iterator[tuple[Item, str | None]]:
         reads.append(since)
         return read(since=since)
 
-    digest.store.items_with_terms = counted  # type: ignore[method-assign]
+    digest.store.items.items_with_terms = counted  # type: ignore[method-assign]
     return reads
 
 
@@ -126,13 +126,13 @@ def test_an_item_an_editor_takes_in_hand_during_an_update_leads_its_story(
 ) -> None:
     with sample_digest(tmp_path) as digest:
         story = max(digest.stories(), key=lambda story: len(story.members))
-        follower = digest.store.item(story.others[0])
+        follower = digest.store.items.item(story.others[0])
         assert follower is not None
         grouping = digest.updates.grouping
         gathering = news_gathered(digest)
         # Meanwhile an editor, in another process, takes a report of the story in hand.
         with open_store(digest.context.config.paths.database) as other:
-            take_in_hand(other.add_editor_item, follower)
+            take_in_hand(other.items.add_editor_item, follower)
         stories = grouping.group(gathering)
     assert lead_of(stories, follower.id) == follower.id, "the editor's item leads"
 
@@ -153,7 +153,7 @@ def news_gathered(digest: Digest) -> Gathering:
     assert gathering is not None
     feed = FeedSource(url="https://late.example/feed")
     news = ParsedItem(guid="late-1", url="https://late.example/1", title="Rain", summary="")
-    digest.store.upsert_items(feed, [(news, canonical_url(news.url))], now=NOW)
+    digest.store.items.upsert_items(feed, [(news, canonical_url(news.url))], now=NOW)
     gathering.stored(feed, NOW)
     return gathering
 

@@ -246,8 +246,8 @@ def test_each_reader_gets_one_message_in_their_language(
         assert f"address={address.replace('@', '%40')}" in unsubscribe
     assert got == EXPECTED
     with open_digest(load_config(config)) as digest:
-        [slug] = digest.store.sent_editions()
-        assert {d.address: d.lang for d in digest.store.deliveries(slug)} == EXPECTED
+        [slug] = digest.store.deliveries.sent_editions()
+        assert {d.address: d.lang for d in digest.store.deliveries.of(slug)} == EXPECTED
 
 
 def test_killed_mid_send_each_reader_still_gets_one_in_their_language(

@@ -179,7 +179,7 @@ def test_links_reach_the_reader_without_tracking_parameters(
     with open_digest(load_config(write_config(tmp_path, opml))) as digest:
         digest.update()
         result = digest.build()
-        [stored] = digest.store.items()
+        [stored] = digest.store.items.all()
     assert stored.url == tracked, "the store keeps the link as the feed gave it"
     for name in ("email.html", "email.txt", "index.html", "edition.json"):
         written = (Path(result.folder) / name).read_text("utf-8")

@@ -162,7 +162,7 @@ def test_an_edited_summary_is_sent_the_original_kept_and_it_survives_a_restart(
     page.wait_for_load_state()
     assert "Forty families lost their homes to a sugar company." in email_html(server)
     with open_digest(load_config(config)) as digest:
-        [stored] = [i for i in digest.store.items() if i.title == title]
+        [stored] = [i for i in digest.store.items.all() if i.title == title]
     assert "sugar plantation" in stored.summary, "the original stays stored"
     server.stop()
     server.start()
@@ -255,7 +255,7 @@ def test_one_click_unsubscribe_needs_the_readers_own_token(
     assert one_click.status_code == 200, one_click.text
     with open_digest(load_config(config)) as digest:
         assert digest.recipients() == []
-        assert digest.store.audit_log(1)[0].field == "unsubscribed"
+        assert digest.store.edits.audit_log(1)[0].field == "unsubscribed"
 
 
 def test_watch_reloads_the_page_when_a_template_changes(browser: Any, config: Path) -> None:
@@ -311,13 +311,15 @@ def test_listening_beyond_loopback_warns_and_needs_a_token(config: Path) -> None
 def test_the_archive_shows_editions_as_sent(server: PreviewServer, config: Path) -> None:
     with open_digest(load_config(config)) as digest:
         result = digest.build()
-        digest.store.freeze(
+        digest.store.deliveries.freeze(
             FrozenEdition("old-edition", result.rendered, "hash", result.edition.created)
         )
-        digest.store.enqueue(
+        digest.store.deliveries.enqueue(
             "old-edition", [("a@example.org", "<m@x>", "en")], result.edition.created
         )
-        digest.store.mark("old-edition", "a@example.org", "sent", result.edition.created, "250 ok")
+        digest.store.deliveries.mark(
+            "old-edition", "a@example.org", "sent", result.edition.created, "250 ok"
+        )
     archive = httpx.get(server.url + "/archive")
     assert archive.status_code == 200 and "old-edition" in archive.text
     sent = httpx.get(server.url + "/archive/old-edition/email.html")

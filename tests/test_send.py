@@ -91,9 +91,11 @@ def send(
 
 def ledger(config: Path) -> dict[str, str]:
     with open_digest(load_config(config)) as digest:
-        [slug] = digest.store.sent_editions() or [digest.store.unfinished_edition()]
+        [slug] = digest.store.deliveries.sent_editions() or [
+            digest.store.deliveries.unfinished_edition()
+        ]
         assert slug is not None
-        return {d.address: d.status for d in digest.store.deliveries(slug)}
+        return {d.address: d.status for d in digest.store.deliveries.of(slug)}
 
 
 def kill_send_midway(
@@ -196,7 +198,7 @@ def test_permanent_refusals_are_not_retried_and_temporary_ones_are(
     with open_digest(load_config(config)) as digest:
         [line] = [
             d
-            for d in digest.store.deliveries(digest.store.sent_editions()[0])
+            for d in digest.store.deliveries.of(digest.store.deliveries.sent_editions()[0])
             if d.address == gone[0]
         ]
     assert line.reply == "550 No such user" or "No such user" in line.reply
@@ -327,7 +329,10 @@ def test_dry_run_writes_one_eml_per_recipient_and_connects_nowhere(
     [outbox] = (config.parent / "output").glob("*/outbox")
     assert len(list(outbox.glob("*.eml"))) == 100
     with open_digest(load_config(config)) as digest:
-        assert digest.store.unfinished_edition() is None and digest.store.sent_editions() == []
+        assert (
+            digest.store.deliveries.unfinished_edition() is None
+            and digest.store.deliveries.sent_editions() == []
+        )
 
 
 def test_a_test_copy_leaves_the_ledger_alone(smtp: tuple[Mailbox, int], config: Path) -> None:
@@ -391,7 +396,7 @@ def test_an_address_the_wire_cannot_carry_is_refused_and_never_stops_the_list(
             digest.import_recipients(listing)
         assert digest.add_recipient("Reader@Exämple.org")
         # As an older version of press-digest could have stored it.
-        digest.store.add_recipients([Recipient("josé@example.org")], MONDAY_MORNING)
+        digest.store.recipients.add_recipients([Recipient("josé@example.org")], MONDAY_MORNING)
     result = send(config)
     assert result.returncode == 1, result.stderr
     assert "josé@example.org" in result.stderr and "SMTPUTF8" in result.stderr
@@ -415,8 +420,10 @@ def test_a_name_with_a_line_break_cannot_break_or_add_a_header(
     with open_digest(load_config(config)) as digest:
         assert digest.import_recipients(listing) == 1
         # As an older version could have stored it, uncleaned.
-        digest.store.add_recipients([Recipient("dara@example.org", "Dara\nChan")], MONDAY_MORNING)
-        names = {r.address: r.name for r in digest.store.recipients()}
+        digest.store.recipients.add_recipients(
+            [Recipient("dara@example.org", "Dara\nChan")], MONDAY_MORNING
+        )
+        names = {r.address: r.name for r in digest.store.recipients.all()}
     assert names["sok@example.org"] == "Sok Bcc: spy@example.org"
     result = send(config)
     assert result.returncode == 0, result.stderr

@@ -25,13 +25,13 @@ def parsed(guid: str, url: str, title: str = "Union leader jailed", **extra: obj
 
 
 def upsert(store: Store, source: FeedSource, *items: ParsedItem):  # type: ignore[no-untyped-def]
-    return store.upsert_items(source, [(i, canonical_url(i.url)) for i in items], now=NOW)
+    return store.items.upsert_items(source, [(i, canonical_url(i.url)) for i in items], now=NOW)
 
 
 @pytest.fixture
 def fresh_store(database_target: str | Path):  # type: ignore[no-untyped-def]
     with open_store(database_target) as store:
-        store.sync_sources([FEED_A, FEED_B])
+        store.sources.sync_sources([FEED_A, FEED_B])
         yield store
 
 
@@ -75,7 +75,7 @@ def test_same_guid_in_a_feed_is_one_item(fresh_store: Store) -> None:
     first = upsert(fresh_store, FEED_A, parsed("g1", "https://a.example/1"))
     again = upsert(fresh_store, FEED_A, parsed("g1", "https://a.example/1"))
     assert (first.new, again.new, again.unchanged) == (1, 0, 1)
-    assert fresh_store.count_items() == 1
+    assert fresh_store.items.count_items() == 1
 
 
 def test_an_entry_listed_twice_in_one_fetch_is_one_item(fresh_store: Store) -> None:
@@ -89,7 +89,7 @@ def test_an_entry_listed_twice_in_one_fetch_is_one_item(fresh_store: Store) -> N
     )
     # The repeated link takes the later GUID: the GUID follows the feed.
     assert (counts.new, counts.updated, counts.unchanged) == (2, 2, 0)
-    assert {item.title for item in fresh_store.items()} == {
+    assert {item.title for item in fresh_store.items.all()} == {
         "Second wording",
         "Union leader jailed",
     }
@@ -104,7 +104,7 @@ def test_one_title_on_one_date_twice_in_a_feed_is_one_item(fresh_store: Store) -
         parsed("g2", "https://a.example/2", published=when),  # moved, with a new GUID
     )
     assert (counts.new, counts.updated) == (1, 1)
-    assert [item.url for item in fresh_store.items()] == ["https://a.example/2"]
+    assert [item.url for item in fresh_store.items.all()] == ["https://a.example/2"]
 
 
 def test_a_long_feed_stores_what_is_new_and_knows_what_is_not(fresh_store: Store) -> None:
@@ -113,7 +113,7 @@ def test_a_long_feed_stores_what_is_new_and_knows_what_is_not(fresh_store: Store
     first = upsert(fresh_store, FEED_A, *entries[:700])
     again = upsert(fresh_store, FEED_A, *entries)
     assert (first.new, again.new, again.unchanged) == (700, 500, 700)
-    assert {item.title for item in fresh_store.items()} == {f"Story {n}" for n in range(1200)}
+    assert {item.title for item in fresh_store.items.all()} == {f"Story {n}" for n in range(1200)}
 
 
 def test_same_link_across_feeds_is_one_item(fresh_store: Store) -> None:
@@ -122,17 +122,17 @@ def test_same_link_across_feeds_is_one_item(fresh_store: Store) -> None:
         fresh_store, FEED_B, parsed("b-9", "https://A.example/story?utm_source=b&fbclid=x#top")
     )
     assert counts.new == 0 and counts.unchanged == 1
-    [item] = fresh_store.items()
+    [item] = fresh_store.items.all()
     assert item.outlet == "Outlet A"
 
 
 def test_a_changed_item_is_updated_in_place(fresh_store: Store) -> None:
     upsert(fresh_store, FEED_A, parsed("g1", "https://a.example/1", title="Draft headline"))
-    [before] = fresh_store.items()
+    [before] = fresh_store.items.all()
     counts = upsert(
         fresh_store, FEED_A, parsed("g1", "https://a.example/1", title="Final headline")
     )
-    [after] = fresh_store.items()
+    [after] = fresh_store.items.all()
     assert counts.updated == 1
     assert (after.id, after.title, after.first_seen) == (
         before.id,
@@ -145,16 +145,16 @@ def test_story_terms_are_kept_with_an_item_and_follow_its_words(fresh_store: Sto
     def store(title: str, terms: str | None) -> None:
         item = parsed("g1", "https://a.example/1", title=title)
         known = {(item.title, item.summary): terms} if terms else None
-        fresh_store.upsert_items(
+        fresh_store.items.upsert_items(
             FEED_A, [(item, canonical_url(item.url))], now=NOW, story_terms=known
         )
 
     def stored_terms() -> dict[int, str | None]:
-        return {item.id: terms for item, terms in fresh_store.items_with_terms(since=since)}
+        return {item.id: terms for item, terms in fresh_store.items.items_with_terms(since=since)}
 
     since = NOW - timedelta(days=1)
     store("Draft headline", "draft draft headlin headlin summary")
-    [item] = fresh_store.items()
+    [item] = fresh_store.items.all()
     assert stored_terms() == {item.id: "draft draft headlin headlin summary"}
     store("Final headline", "final final headlin headlin summary")
     assert stored_terms() == {item.id: "final final headlin headlin summary"}
@@ -168,7 +168,7 @@ def test_a_failed_update_leaves_nothing_half_written(fresh_store: Store) -> None
     bad = ParsedItem(guid="g2", url="https://a.example/2", title=None, summary="")  # type: ignore[arg-type]
     with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         upsert(fresh_store, FEED_A, good, bad)
-    assert fresh_store.count_items() == 0
+    assert fresh_store.items.count_items() == 0
 
 
 def test_items_are_windowed_by_date(fresh_store: Store) -> None:
@@ -178,15 +178,17 @@ def test_items_are_windowed_by_date(fresh_store: Store) -> None:
         parsed("old", "https://a.example/old", published=datetime(2026, 10, 1, tzinfo=UTC)),
         parsed("new", "https://a.example/new", published=datetime(2026, 11, 24, tzinfo=UTC)),
     )
-    assert [i.guid for i in fresh_store.items(since=datetime(2026, 11, 18, tzinfo=UTC))] == ["new"]
-    assert [i.guid for i in fresh_store.items()] == ["new", "old"]
+    assert [i.guid for i in fresh_store.items.all(since=datetime(2026, 11, 18, tzinfo=UTC))] == [
+        "new"
+    ]
+    assert [i.guid for i in fresh_store.items.all()] == ["new", "old"]
 
 
 def test_saving_an_edition_again_replaces_it(fresh_store: Store) -> None:
     upsert(fresh_store, FEED_A, parsed("g1", "https://a.example/1"))
-    [item] = fresh_store.items()
+    [item] = fresh_store.items.all()
     for subject in ("First", "Second"):
-        fresh_store.save_edition(
+        fresh_store.editions.save_edition(
             slug="2026-11-25-x",
             title="T",
             subject=subject,
@@ -194,7 +196,7 @@ def test_saving_an_edition_again_replaces_it(fresh_store: Store) -> None:
             folder="2026-11-25-x",
             placed=[(item.id, "political-prisoners")],
         )
-    [record] = fresh_store.editions()
+    [record] = fresh_store.editions.all()
     assert (record.subject, record.item_count) == ("Second", 1)
 
 
@@ -204,7 +206,7 @@ def test_an_item_moved_onto_another_items_link_does_not_merge_them(fresh_store: 
     upsert(
         fresh_store, FEED_A, parsed("g2", "https://a.example/1?utm_medium=x", title="Two, edited")
     )
-    by_guid = {item.guid: item for item in fresh_store.items()}
+    by_guid = {item.guid: item for item in fresh_store.items.all()}
     assert by_guid["g2"].title == "Two, edited"
     assert by_guid["g2"].canonical_url == "https://a.example/2"
     assert by_guid["g1"].canonical_url == "https://a.example/1"
@@ -231,7 +233,7 @@ def test_a_feed_that_rewrites_its_guids_does_not_deliver_old_items_again(
     ]
     counts = upsert(fresh_store, FEED_A, *rewritten)
     assert (counts.new, counts.updated) == (0, 2)
-    assert {item.guid for item in fresh_store.items()} == {"tag:a,2026:1", "tag:a,2026:2"}
+    assert {item.guid for item in fresh_store.items.all()} == {"tag:a,2026:1", "tag:a,2026:2"}
     # From now on the new GUIDs match directly.
     assert upsert(fresh_store, FEED_A, *rewritten).unchanged == 2
 
@@ -249,15 +251,19 @@ def test_a_meaningful_query_string_keeps_two_items_apart(fresh_store: Store) -> 
 def test_a_run_extends_the_claims_it_holds_and_not_those_it_let_go(fresh_store: Store) -> None:
     now = fresh_store.clock()
     minute = timedelta(minutes=1)
-    _, claimed = fresh_store.claim_feeds("here:1", None, now=now, lease=minute, limit=9)
+    _, claimed = fresh_store.sources.claim_feeds("here:1", None, now=now, lease=minute, limit=9)
     assert sorted(claimed) == [FEED_A.url, FEED_B.url]
-    fresh_store.release_feed(FEED_A.url, "here:1")  # fetched, and let go of
-    fresh_store.extend_claims("sources", "here:1", now + timedelta(hours=1))
+    fresh_store.sources.release_feed(FEED_A.url, "here:1")  # fetched, and let go of
+    fresh_store.claims.extend_claims("sources", "here:1", now + timedelta(hours=1))
     # Half an hour on, FEED_B is still held, and FEED_A was done this round.
     later = now + timedelta(minutes=30)
-    assert fresh_store.claimants("sources", later) == {"here:1"}
-    assert fresh_store.claim_feeds("there:2", None, now=later, lease=minute, limit=9)[1] == []
+    assert fresh_store.claims.claimants("sources", later) == {"here:1"}
+    assert (
+        fresh_store.sources.claim_feeds("there:2", None, now=later, lease=minute, limit=9)[1] == []
+    )
     # Once the run lets FEED_B go too, nothing is held: the next run takes both.
-    fresh_store.release_feed(FEED_B.url, "here:1")
-    _, next_run = fresh_store.claim_feeds("there:3", None, now=later, lease=minute, limit=9)
+    fresh_store.sources.release_feed(FEED_B.url, "here:1")
+    _, next_run = fresh_store.sources.claim_feeds(
+        "there:3", None, now=later, lease=minute, limit=9
+    )
     assert sorted(next_run) == [FEED_A.url, FEED_B.url]

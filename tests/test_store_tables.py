@@ -35,7 +35,7 @@ FEED = FeedSource(url="https://a.example/feed", name="Outlet A", lang="en")
 @pytest.fixture
 def store(database_target: str | Path):  # type: ignore[no-untyped-def]
     with open_store(database_target) as opened:
-        opened.sync_sources([FEED])
+        opened.sources.sync_sources([FEED])
         yield opened
 
 
@@ -45,8 +45,8 @@ def add_items(store: Store, count: int) -> list[int]:
          f"https://a.example/{n}")
         for n in range(count)
     ]  # fmt: skip
-    store.upsert_items(FEED, entries, now=NOW)
-    return sorted(item.id for item in store.items())
+    store.items.upsert_items(FEED, entries, now=NOW)
+    return sorted(item.id for item in store.items.all())
 
 
 def test_an_update_commits_without_flushing_each_time_and_then_flushes_again(
@@ -66,12 +66,12 @@ def test_an_update_commits_without_flushing_each_time_and_then_flushes_again(
         add_items(store, 2)
         raise RuntimeError("the update failed")
     assert level() == before, "sending, after, flushes every commit again"
-    assert len(store.items()) == 2
+    assert len(store.items.all()) == 2
 
 
 def test_another_process_writing_moves_the_revision_not_this_one(tmp_path: Path) -> None:
     with open_store(tmp_path / "d.sqlite3") as store, open_store(tmp_path / "d.sqlite3") as other:
-        store.sync_sources([FEED])
+        store.sources.sync_sources([FEED])
         revision = store.revision()
         add_items(store, 1)
         assert store.revision() == revision
@@ -88,16 +88,16 @@ def test_the_stored_feeds_follow_the_list_and_an_unlisted_one_keeps_its_items(
     store: Store,
 ) -> None:
     other = FeedSource(url="https://b.example/feed", name="Outlet B")
-    store.sync_sources([FEED, other])
+    store.sources.sync_sources([FEED, other])
     add_items(store, 2)
     renamed = FeedSource(url=FEED.url, name="Outlet A, renamed", lang="fr", user_agent="x/1")
-    store.sync_sources([other, renamed])
-    assert [health.source for health in store.feed_health()] == [renamed, other]
-    store.sync_sources([other])
-    assert [health.source for health in store.feed_health()] == [other]
-    assert len(store.items()) == 2, "an unlisted feed's items are kept"
-    store.sync_sources([renamed, other])
-    [back, _] = store.feed_health()
+    store.sources.sync_sources([other, renamed])
+    assert [health.source for health in store.sources.feed_health()] == [renamed, other]
+    store.sources.sync_sources([other])
+    assert [health.source for health in store.sources.feed_health()] == [other]
+    assert len(store.items.all()) == 2, "an unlisted feed's items are kept"
+    store.sources.sync_sources([renamed, other])
+    [back, _] = store.sources.feed_health()
     assert (back.source, back.items_stored) == (renamed, 2), "listed again, with its history"
 
 
@@ -105,11 +105,11 @@ def test_an_unchanged_feed_list_writes_nothing_so_workers_do_not_queue(
     postgres_url: str,
 ) -> None:
     with open_store(postgres_url) as first:
-        first.sync_sources([FEED])
+        first.sources.sync_sources([FEED])
     with psycopg.connect(postgres_url) as other_worker, open_store(postgres_url) as store:
         # Another worker holds the feed's row (a claim being written).
         other_worker.execute("SELECT * FROM sources FOR UPDATE")
-        synced = threading.Thread(target=store.sync_sources, args=([FEED],))
+        synced = threading.Thread(target=store.sources.sync_sources, args=([FEED],))
         synced.start()
         synced.join(timeout=10)
         blocked = synced.is_alive()
@@ -119,38 +119,45 @@ def test_an_unchanged_feed_list_writes_nothing_so_workers_do_not_queue(
 
 
 def test_a_fetch_is_remembered_with_its_validators_and_parser(store: Store) -> None:
-    store.record_fetch(
+    store.sources.record_fetch(
         FEED, now=NOW, status="ok", feed_title="A", validators=('"e1"', "Tue", "h1"),
         items_seen=3, new_items=3, parser="fast",
     )  # fmt: skip
-    store.record_fetch(FEED, now=NOW + timedelta(hours=1), status="failed", error="timeout")
-    [health] = store.feed_health()
+    store.sources.record_fetch(
+        FEED, now=NOW + timedelta(hours=1), status="failed", error="timeout"
+    )
+    [health] = store.sources.feed_health()
     assert (health.status, health.last_error, health.consecutive_failures) == (
         "failed",
         "timeout",
         1,
     )
     assert (health.parser, health.items_seen, health.last_ok) == ("fast", 3, NOW)
-    state = store.feed_states()[FEED.url]
+    state = store.sources.feed_states()[FEED.url]
     # A failed fetch sets no validators: the stored ones stay.
     assert (state.etag, state.last_modified, state.content_hash) == ('"e1"', "Tue", "h1")
-    store.record_fetch(FEED, now=NOW, status="gone")
-    assert store.feed_states()[FEED.url].disabled
-    assert store.enable_source(FEED.url) and not store.feed_states()[FEED.url].disabled
+    store.sources.record_fetch(FEED, now=NOW, status="gone")
+    assert store.sources.feed_states()[FEED.url].disabled
+    assert (
+        store.sources.enable_source(FEED.url)
+        and not store.sources.feed_states()[FEED.url].disabled
+    )
 
 
 def test_an_edition_keeps_its_items_and_its_words_in_each_language(store: Store) -> None:
     first, second, third = add_items(store, 3)
-    store.save_edition(
+    store.editions.save_edition(
         slug="2026-11-25", title="Digest", subject="This week", created=NOW, folder="f",
         placed=[(first, "political-prisoners"), (second, "land")], also=[(third, first)],
         texts=[("fr", "Revue", "Cette semaine", "Résumé")],
     )  # fmt: skip
-    [english] = store.editions()
-    [french] = store.editions("fr")
+    [english] = store.editions.all()
+    [french] = store.editions.all("fr")
     assert (english.subject, english.item_count) == ("This week", 2)
     assert (french.title, french.subject, french.preheader) == ("Revue", "Cette semaine", "Résumé")
-    assert sorted(title for _, title, _ in store.placed_texts(NOW + timedelta(days=1))) == [
+    assert sorted(
+        title for _, title, _ in store.editions.placed_texts(NOW + timedelta(days=1))
+    ) == [
         "Story 0",
         "Story 1",
     ]
@@ -158,24 +165,26 @@ def test_an_edition_keeps_its_items_and_its_words_in_each_language(store: Store)
 
 def test_stories_are_replaced_for_the_items_in_scope(store: Store) -> None:
     first, second, third = add_items(store, 3)
-    store.replace_stories([first, second, third], [Story(first, (first, second), (1.0, 0.8))])
-    store.replace_stories([first, second], [Story(second, (second, first), (1.0, 0.75))])
-    [story] = store.stories()
+    store.items.replace_stories(
+        [first, second, third], [Story(first, (first, second), (1.0, 0.8))]
+    )
+    store.items.replace_stories([first, second], [Story(second, (second, first), (1.0, 0.75))])
+    [story] = store.items.stories()
     assert (story.lead, story.members, story.scores) == (second, (second, first), (1.0, 0.75))
 
 
 def test_edits_are_kept_logged_and_a_pinned_lead_unpins_the_other(store: Store) -> None:
     first, second = add_items(store, 2)
-    assert store.edit_item(first, "lead", True, NOW)
-    assert store.edit_item(second, "lead", True, NOW)
-    assert not store.edit_item(second, "lead", True, NOW)  # unchanged: nothing logged
-    assert store.edit_item(first, "position", 2.5, NOW)
-    edits = store.item_edits()
+    assert store.edits.edit_item(first, "lead", True, NOW)
+    assert store.edits.edit_item(second, "lead", True, NOW)
+    assert not store.edits.edit_item(second, "lead", True, NOW)  # unchanged: nothing logged
+    assert store.edits.edit_item(first, "position", 2.5, NOW)
+    edits = store.edits.item_edits()
     assert (edits[first].lead, edits[second].lead, edits[first].position) == (False, True, 2.5)
-    assert store.edit_text("intro@fr", "Bonjour", NOW)
-    assert store.edit_text("intro@fr", "Bonjour à tous", NOW)
-    assert store.text_edits() == {"intro@fr": "Bonjour à tous"}
-    log = [(entry.subject, entry.field, entry.new) for entry in store.audit_log()]
+    assert store.edits.edit_text("intro@fr", "Bonjour", NOW)
+    assert store.edits.edit_text("intro@fr", "Bonjour à tous", NOW)
+    assert store.edits.text_edits() == {"intro@fr": "Bonjour à tous"}
+    log = [(entry.subject, entry.field, entry.new) for entry in store.edits.audit_log()]
     assert log[:3] == [
         ("edition", "intro@fr", "Bonjour à tous"),
         ("edition", "intro@fr", "Bonjour"),
@@ -186,12 +195,12 @@ def test_edits_are_kept_logged_and_a_pinned_lead_unpins_the_other(store: Store) 
 
 def test_recipients_count_only_new_addresses_and_unsubscribing_sticks(store: Store) -> None:
     people = [Recipient("a@example.org", lang="fr"), Recipient("b@example.org", lang="km")]
-    assert store.add_recipients(people, NOW) == 2
-    assert store.add_recipients([*people, Recipient("c@example.org")], NOW) == 1
-    assert store.unsubscribe("b@example.org", NOW)
-    assert store.add_recipients(people, NOW) == 0
-    assert [r.address for r in store.recipients()] == ["a@example.org", "c@example.org"]
-    assert store.recipient_language("b@example.org") == "km"
+    assert store.recipients.add_recipients(people, NOW) == 2
+    assert store.recipients.add_recipients([*people, Recipient("c@example.org")], NOW) == 1
+    assert store.recipients.unsubscribe("b@example.org", NOW)
+    assert store.recipients.add_recipients(people, NOW) == 0
+    assert [r.address for r in store.recipients.all()] == ["a@example.org", "c@example.org"]
+    assert store.recipients.recipient_language("b@example.org") == "km"
 
 
 def frozen_edition(slug: str) -> FrozenEdition:
@@ -205,34 +214,37 @@ def frozen_edition(slug: str) -> FrozenEdition:
 
 
 def test_a_frozen_edition_comes_back_byte_for_byte_in_its_languages_order(store: Store) -> None:
-    store.freeze(frozen_edition("2026-11-25"))
-    frozen = store.frozen("2026-11-25")
+    store.deliveries.freeze(frozen_edition("2026-11-25"))
+    frozen = store.deliveries.frozen("2026-11-25")
     assert frozen is not None and frozen.rendered.logo is not None
     assert frozen.rendered.logo.data == b"\x89PNG\r\n\x1a\n\x00\xff"
     assert [lang for lang, _ in frozen.translations] == ["km", "fr"]
-    assert store.approve("2026-11-25", NOW) and store.approved_unsent() == "2026-11-25"
+    assert (
+        store.deliveries.approve("2026-11-25", NOW)
+        and store.deliveries.approved_unsent() == "2026-11-25"
+    )
 
 
 def test_the_ledger_resumes_and_a_sent_edition_never_changes(store: Store) -> None:
-    store.freeze(frozen_edition("e1"))
+    store.deliveries.freeze(frozen_edition("e1"))
     owed = [("a@example.org", "<1@x>", "en"), ("b@example.org", "<2@x>", "fr")]
-    store.enqueue("e1", owed, NOW)
-    store.enqueue("e1", [("a@example.org", "<other@x>", "km")], NOW)  # known: unchanged
-    store.mark("e1", "a@example.org", "sending", NOW)
-    store.mark("e1", "a@example.org", "sent", NOW, reply="250 ok")
-    assert store.unfinished_edition() == "e1"
-    pending = store.deliveries("e1", ("pending", "sending", "failed-temporary"))
+    store.deliveries.enqueue("e1", owed, NOW)
+    store.deliveries.enqueue("e1", [("a@example.org", "<other@x>", "km")], NOW)  # known: unchanged
+    store.deliveries.mark("e1", "a@example.org", "sending", NOW)
+    store.deliveries.mark("e1", "a@example.org", "sent", NOW, reply="250 ok")
+    assert store.deliveries.unfinished_edition() == "e1"
+    pending = store.deliveries.of("e1", ("pending", "sending", "failed-temporary"))
     assert [(d.address, d.lang) for d in pending] == [("b@example.org", "fr")]
-    [sent] = store.deliveries("e1", ("sent",))
+    [sent] = store.deliveries.of("e1", ("sent",))
     assert (sent.message_id, sent.attempts, sent.reply, sent.lang) == ("<1@x>", 1, "250 ok", "en")
     changed = FrozenEdition("e1", RenderedEdition("Other", "", "", ""), "other", NOW)
-    store.freeze(changed)
-    frozen = store.frozen("e1")
+    store.deliveries.freeze(changed)
+    frozen = store.deliveries.frozen("e1")
     assert frozen is not None and frozen.content_hash == "hash"
-    assert store.sent_editions() == ["e1"]
-    store.decide_slot(NOW, "skipped", None, NOW)
-    store.decide_slot(NOW, "sent", "e1", NOW)
-    assert store.slot_decided(NOW) == "sent"
+    assert store.deliveries.sent_editions() == ["e1"]
+    store.deliveries.decide_slot(NOW, "skipped", None, NOW)
+    store.deliveries.decide_slot(NOW, "sent", "e1", NOW)
+    assert store.deliveries.slot_decided(NOW) == "sent"
 
 
 # -- PostgreSQL's own bookkeeping --------------------------------------------
@@ -288,7 +300,7 @@ def test_workers_opening_a_new_database_at_once_create_it_once(postgres_url: str
         worker.join()
     assert errors == []
     with open_store(postgres_url) as store:
-        assert store.backend == "postgresql" and store.count_items() == 0
+        assert store.backend == "postgresql" and store.items.count_items() == 0
 
 
 def test_a_connection_lost_during_an_update_is_reported_once(postgres_url: str) -> None:
@@ -296,7 +308,7 @@ def test_a_connection_lost_during_an_update_is_reported_once(postgres_url: str) 
     with pytest.raises(StoreError, match="lost the database") as raised:
         with store.relaxed_durability():
             terminate_other_sessions(postgres_url)
-            store.count_items()
+            store.items.count_items()
     # Not a second error, from setting back what the lost connection took with it.
     earlier = raised.value.__context__
     while earlier is not None:

@@ -142,7 +142,7 @@ def test_one_run_through_every_kind_of_broken_feed(
     }
     with open_with(tmp_path, urls) as digest:
         results = by_name(digest.update())
-        stored = digest.store.items()
+        stored = digest.store.items.all()
 
     assert list(results) == list(urls), "one result per feed, in list order"
     assert results["good-rss"].new == RSS_ITEMS and results["good-atom"].new == ATOM_ITEMS
@@ -194,9 +194,9 @@ def test_a_second_run_asks_with_validators_and_parses_nothing(
     }
     with open_with(tmp_path, urls) as digest:
         first = by_name(digest.update())
-        count = digest.store.count_items()
+        count = digest.store.items.count_items()
         second = by_name(digest.update())
-        assert digest.store.count_items() == count
+        assert digest.store.items.count_items() == count
     assert {r.status for r in first.values()} == {"ok"}
     assert {name: r.status for name, r in second.items()} == {
         "etag": "not-modified",
@@ -275,7 +275,7 @@ def test_many_feeds_are_parsed_in_worker_processes(
     thresholds = gc.get_threshold()
     with open_with(tmp_path, urls) as digest:
         results = digest.update()
-        assert digest.store.count_items() == count * RSS_ITEMS
+        assert digest.store.items.count_items() == count * RSS_ITEMS
     assert all(result.new == RSS_ITEMS for result in results)
     # It collects cycles less often while it runs, and leaves a program
     # using the library as it found it.
@@ -294,7 +294,7 @@ def test_a_feed_that_kills_the_parsing_worker_fails_alone_and_the_others_are_sto
     urls = {f"outlet-{n}": feed_server.add(f"/f{n}.xml", body) for n, body in bodies.items()}
     with open_with(tmp_path, urls) as digest:
         results = by_name(digest.update())
-        assert digest.store.count_items() == (count - 1) * RSS_ITEMS
+        assert digest.store.items.count_items() == (count - 1) * RSS_ITEMS
         health = {feed.source.name: feed for feed in digest.feed_health()}
     killer = results.pop("outlet-5")
     assert killer.status == "failed"
@@ -318,7 +318,7 @@ def test_where_no_worker_process_can_start_many_feeds_are_parsed_here_all_the_sa
     urls = sample_feeds(feed_server, count)
     with caplog.at_level("WARNING"), open_with(tmp_path, urls) as digest:
         results = digest.update()
-        assert digest.store.count_items() == count * RSS_ITEMS
+        assert digest.store.items.count_items() == count * RSS_ITEMS
     assert all(result.new == RSS_ITEMS for result in results)
     assert "parsing them in this process instead" in caplog.text
 

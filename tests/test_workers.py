@@ -193,9 +193,9 @@ def test_a_worker_whose_clock_runs_ahead_takes_no_feed_another_holds(
     with open_digest(load_config(config_path)) as digest:
         store = digest.store
         assert abs(store.clock() - server_now) < timedelta(minutes=1), "not the server's time"
-        store.sync_sources(digest.context.sources())
+        store.sources.sync_sources(digest.context.sources())
         # Another worker holds every feed, for a lease of a minute by the server.
-        _, held = store.claim_feeds(
+        _, held = store.sources.claim_feeds(
             "elsewhere:1", None, now=store.clock(), lease=timedelta(minutes=1), limit=99
         )
         assert len(held) == FEEDS

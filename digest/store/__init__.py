@@ -15,14 +15,15 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 
-from ._base import Claims
-from ._connection import display_url, is_postgres_url
+from ._base import Claims, transaction
+from ._connection import Database, display_url, is_postgres_url
 from ._deliveries import OWED, DeliveryTable
 from ._editions import EditionTable
 from ._edits import EditTable
 from ._items import ItemTable, UpsertCounts
 from ._recipients import RecipientTable
 from ._schema import APPLICATION_ID, MIGRATIONS
+from ._sources import SourceTable
 from ._sqlite import open_sqlite
 
 __all__ = [
@@ -37,8 +38,28 @@ __all__ = [
 ]
 
 
-class Store(ItemTable, EditionTable, RecipientTable, DeliveryTable, EditTable, Claims):
-    """A press-digest database. Open with `open_store(path)`; close when done."""
+class Store:
+    """A press-digest database. Open with `open_store(path)`; close when done.
+
+    Each table family is an attribute, over the one connection: `sources`
+    (the feed list and each feed's health), `items` (and stories), `edits`
+    (the editor's changes and the audit log), `editions`, `recipients`,
+    `deliveries` (the send ledger) and `claims` (which run holds what)."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self.path = database.where
+        self.sources = SourceTable(database)
+        self.items = ItemTable(database, self.sources)
+        self.edits = EditTable(database)
+        self.editions = EditionTable(database)
+        self.recipients = RecipientTable(database)
+        self.deliveries = DeliveryTable(database)
+        self.claims = Claims(database)
+
+    def transaction(self) -> AbstractContextManager[Database]:
+        """BEGIN … COMMIT, or ROLLBACK on any error: all or nothing."""
+        return transaction(self._db)
 
     @property
     def backend(self) -> str:

@@ -1,4 +1,4 @@
-"""What every table family shares: the database, transactions, time format."""
+"""What every table family shares: transactions, claims, the time format."""
 
 from __future__ import annotations
 
@@ -10,28 +10,28 @@ from datetime import UTC, datetime
 from ._connection import Database
 
 
-class StoreBase:
-    def __init__(self, database: Database) -> None:
-        self._db = database
-        self.path = database.where
-
-    @contextmanager
-    def transaction(self) -> Iterator[Database]:
-        """BEGIN … COMMIT, or ROLLBACK on any error: all or nothing."""
-        self._db.begin()
-        try:
-            yield self._db
-        except BaseException:
-            self._db.rollback()
-            raise
-        self._db.commit()
+@contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """BEGIN … COMMIT, or ROLLBACK on any error: all or nothing."""
+    db.begin()
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
 
 
 # The tables whose rows runs claim with a lease (claimed_by, claimed_until).
 CLAIMED = ("sources", "deliveries")
 
 
-class Claims(StoreBase):
+class Claims:
+    """Who holds rows of the claimed tables, and for how long."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def claimants(self, table: str, now: datetime) -> set[str]:
         """Who holds a live claim on rows of `table` ("host:pid")."""
         assert table in CLAIMED
@@ -44,7 +44,7 @@ class Claims(StoreBase):
         """Hold `claimant`'s claims on `table` not yet let go of until `until`:
         a run still working through what it claimed keeps it."""
         assert table in CLAIMED
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             db.execute(
                 f"UPDATE {table} SET claimed_until = ? "
                 "WHERE claimed_by = ? AND claimed_until IS NOT NULL",
@@ -54,7 +54,7 @@ class Claims(StoreBase):
     def drop_claims(self, table: str, claimants: Sequence[str]) -> None:
         """Let the claims of runs known dead lapse now, not when their lease ends."""
         assert table in CLAIMED
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             db.executemany(
                 f"UPDATE {table} SET claimed_until = NULL WHERE claimed_by = ?",
                 [(claimant,) for claimant in claimants],

@@ -11,21 +11,27 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from ..types import Delivery, DeliveryStatus, FrozenEdition, Logo, RenderedEdition
-from ._base import StoreBase, iso, optional_time, parse_time
+from ._base import iso, optional_time, parse_time, transaction
+from ._connection import Database
 
 # Still owed a message: never tried, tried and refused for now, or cut off
 # mid-exchange (the server may or may not have taken it; see send.py).
 OWED: tuple[DeliveryStatus, ...] = ("pending", "failed-temporary", "sending")
 
 
-class DeliveryTable(StoreBase):
+class DeliveryTable:
+    """Frozen editions, approvals and the send ledger; `store.deliveries`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def freeze(self, frozen: FrozenEdition) -> None:
         """Fix the content of an edition in every language at once, replacing
         an earlier freeze only if no message of it has gone out yet (a sent
         edition never changes)."""
         rendered, slug = frozen.rendered, frozen.slug
         logo = rendered.logo
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             if self._has_deliveries(slug):
                 return
             db.execute("DELETE FROM frozen_editions WHERE slug = ?", (slug,))
@@ -52,7 +58,7 @@ class DeliveryTable(StoreBase):
             )
 
     def approve(self, slug: str, now: datetime) -> bool:
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             cursor = db.execute(
                 "UPDATE frozen_editions SET approved_at = ? WHERE slug = ?", (iso(now), slug)
             )
@@ -101,7 +107,7 @@ class DeliveryTable(StoreBase):
     def enqueue(self, slug: str, owed: Sequence[tuple[str, str, str]], now: datetime) -> None:
         """Add (address, message id, language) lines as pending; known lines
         stay as they are, language included: a resumed send keeps to it."""
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             db.executemany(
                 "INSERT INTO deliveries (slug, address, status, message_id, lang, updated_at) "
                 "VALUES (?, ?, 'pending', ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -111,7 +117,7 @@ class DeliveryTable(StoreBase):
                 ],
             )
 
-    def deliveries(self, slug: str, statuses: Sequence[DeliveryStatus] = ()) -> list[Delivery]:
+    def of(self, slug: str, statuses: Sequence[DeliveryStatus] = ()) -> list[Delivery]:
         query = (
             "SELECT address, status, attempts, reply, message_id, lang "
             "FROM deliveries WHERE slug = ?"
@@ -128,7 +134,7 @@ class DeliveryTable(StoreBase):
     ) -> None:
         """Record one step of one delivery, committed at once."""
         attempt = 1 if status == "sending" else 0
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             db.execute(
                 "UPDATE deliveries SET status = ?, attempts = attempts + ?, "
                 "reply = CASE WHEN ? = '' THEN reply ELSE ? END, updated_at = ? "
@@ -141,7 +147,7 @@ class DeliveryTable(StoreBase):
     ) -> bool:
         """Mark a line "sending" if `worker` still holds it, renewing its claim;
         False if its claim lapsed and another sender took the line over."""
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             cursor = db.execute(
                 "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, "
                 "updated_at = ?, claimed_until = ? "
@@ -161,7 +167,7 @@ class DeliveryTable(StoreBase):
         The rows are picked once, in a materialised CTE: inside `IN (...)`
         PostgreSQL may run a LIMIT ... SKIP LOCKED subquery again for each
         row it compares, and claim far more than `limit`."""
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             rows = db.execute(
                 f"""
                 WITH picked AS MATERIALIZED (
@@ -180,7 +186,7 @@ class DeliveryTable(StoreBase):
 
     def release_deliveries(self, slug: str, worker: str) -> None:
         """Let go of `worker`'s lines of `slug`: those still owed are anyone's again."""
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             db.execute(
                 "UPDATE deliveries SET claimed_until = NULL WHERE slug = ? AND claimed_by = ?",
                 (slug, worker),
@@ -212,7 +218,7 @@ class DeliveryTable(StoreBase):
         return str(row[0]) if row else None
 
     def decide_slot(self, slot: datetime, outcome: str, slug: str | None, now: datetime) -> None:
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             db.execute(
                 "INSERT INTO schedule_slots (slot, outcome, slug, decided_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (slot) DO UPDATE SET outcome = excluded.outcome, "

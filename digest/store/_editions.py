@@ -6,10 +6,16 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..types import EditionRecord
-from ._base import StoreBase, iso, parse_time
+from ._base import iso, parse_time, transaction
+from ._connection import Database
 
 
-class EditionTable(StoreBase):
+class EditionTable:
+    """Built editions and the texts they placed; `store.editions`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def save_edition(
         self,
         *,
@@ -29,7 +35,7 @@ class EditionTable(StoreBase):
 
         Building the same edition again replaces the earlier record.
         """
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             db.execute("DELETE FROM editions WHERE slug = ?", (slug,))
             cursor = db.execute(
                 "INSERT INTO editions (slug, title, subject, preheader, created_at, folder) "
@@ -57,7 +63,7 @@ class EditionTable(StoreBase):
             )
         return edition_id
 
-    def editions(self, lang: str = "") -> list[EditionRecord]:
+    def all(self, lang: str = "") -> list[EditionRecord]:
         """Every built edition, newest first; with `lang`, in that language's
         words where the edition was written in it."""
         rows = self._db.execute(

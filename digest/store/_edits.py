@@ -10,13 +10,19 @@ from datetime import datetime
 from typing import Any
 
 from ..types import AuditEntry, ItemEdit
-from ._base import StoreBase, iso, parse_time
+from ._base import iso, parse_time, transaction
+from ._connection import Database
 
 ITEM_FIELDS = ("excluded", "held", "topic", "title", "summary", "position", "lead")
 TEXT_FIELDS = ("subject", "intro", "closing")
 
 
-class EditTable(StoreBase):
+class EditTable:
+    """The editor's edits and the audit log; `store.edits`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def item_edits(self) -> dict[int, ItemEdit]:
         rows = self._db.execute(f"SELECT item_id, {', '.join(ITEM_FIELDS)} FROM item_edits")
         return {
@@ -37,7 +43,7 @@ class EditTable(StoreBase):
         """Set one field of an item's edit; False (and nothing logged) if unchanged."""
         if field not in ITEM_FIELDS:
             raise ValueError(f"unknown item field {field!r}")
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             db.execute(
                 "INSERT INTO item_edits (item_id) VALUES (?) ON CONFLICT DO NOTHING", (item_id,)
             )
@@ -68,7 +74,7 @@ class EditTable(StoreBase):
         "intro@fr" is the French edition's."""
         if field.partition("@")[0] not in TEXT_FIELDS:
             raise ValueError(f"unknown text field {field!r}")
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             row = db.execute("SELECT value FROM text_edits WHERE field = ?", (field,)).fetchone()
             old = row[0] if row else None
             if old == value:
@@ -86,13 +92,13 @@ class EditTable(StoreBase):
 
     def clear_text_edits(self, now: datetime) -> None:
         """After an edition goes out, the next one starts from the config's words."""
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             for field, old in db.execute("SELECT field, value FROM text_edits").fetchall():
                 self._log(db, now, "edition", field, old, None)
             db.execute("DELETE FROM text_edits")
 
     def log_event(self, subject: str, field: str, new: str, now: datetime) -> None:
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             self._log(db, now, subject, field, None, new)
 
     def audit_log(self, limit: int = 200) -> list[AuditEntry]:
@@ -104,7 +110,7 @@ class EditTable(StoreBase):
 
     def withdraw_approval(self, now: datetime) -> str | None:
         """Un-approve the approved edition nobody has been sent yet; its slug."""
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             row = db.execute(
                 "SELECT slug FROM frozen_editions WHERE approved_at IS NOT NULL "
                 "AND slug NOT IN (SELECT slug FROM deliveries)"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..types import FeedSource, Item, ParsedItem, Story
-from ._base import iso, optional_time, parse_time
+from ._base import iso, optional_time, parse_time, transaction
 from ._connection import Database
 from ._matching import Fields, KnownItems, distinct, feed_fields, parts
 from ._sources import SourceTable
@@ -20,7 +20,14 @@ class UpsertCounts:
     unchanged: int = 0
 
 
-class ItemTable(SourceTable):
+class ItemTable:
+    """Items, one row per story whichever feeds carried it, with the terms
+    counted for grouping, and the stories found among them; `store.items`."""
+
+    def __init__(self, database: Database, sources: SourceTable) -> None:
+        self._db = database
+        self._sources = sources  # items belong to a source, by its id
+
     def upsert_items(
         self,
         source: FeedSource,
@@ -57,8 +64,8 @@ class ItemTable(SourceTable):
     ) -> UpsertCounts:
         new = updated = unchanged = 0
         stamp = iso(now)  # once a feed, not twice an item
-        with self.transaction() as db:
-            source_id = self.source_id(db, source)
+        with transaction(self._db) as db:
+            source_id = self._sources.source_id(db, source)
             known = KnownItems(db, source_id, items)
             # New entries that cannot be one another are stored together at
             # the end, in one round trip; a feed listing an entry twice is
@@ -85,7 +92,7 @@ class ItemTable(SourceTable):
             db.executemany(_INSERT_ITEM, together or ())
         return UpsertCounts(new=new, updated=updated, unchanged=unchanged)
 
-    def items(self, *, since: datetime | None = None) -> list[Item]:
+    def all(self, *, since: datetime | None = None) -> list[Item]:
         """Stored items dated at or after `since` (all when None), newest first."""
         query = f"""{_SELECT_ITEMS}
             WHERE CAST(? AS TEXT) IS NULL OR coalesce(published_at, first_seen_at) >= ?
@@ -137,8 +144,8 @@ class ItemTable(SourceTable):
         A link already stored (from a feed or an earlier `add`) is the same
         item: the editor's text, topic and note are laid over it.
         """
-        with self.transaction() as db:
-            source_id = self.source_id(db, source)
+        with transaction(self._db) as db:
+            source_id = self._sources.source_id(db, source)
             row = db.execute(
                 "SELECT id FROM items WHERE canonical_url = ?", (canonical,)
             ).fetchone()
@@ -170,7 +177,7 @@ class ItemTable(SourceTable):
 
     def replace_stories(self, scope: Sequence[int], stories: Sequence[Story]) -> None:
         """Forget the stories of the items in `scope`, then store `stories`."""
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             db.serialise("stories")  # workers finishing together regroup in turn
             # In parts: a statement an item took PostgreSQL seconds for a month.
             for part, marks in parts(scope):

@@ -6,14 +6,20 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from ..types import Recipient
-from ._base import StoreBase, iso, optional_time
+from ._base import iso, optional_time, transaction
+from ._connection import Database
 
 
-class RecipientTable(StoreBase):
+class RecipientTable:
+    """Who the digest goes to, in which language; `store.recipients`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def add_recipients(self, recipients: Iterable[Recipient], now: datetime) -> int:
         """Add new addresses; return how many were new. An address already
         known keeps its record, and an unsubscribed one stays unsubscribed."""
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             return db.executemany(
                 "INSERT INTO recipients (address, name, lang, list, added_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -22,7 +28,7 @@ class RecipientTable(StoreBase):
 
     def unsubscribe(self, address: str, now: datetime) -> bool:
         """Stop sending to `address` from the next message on; False if unknown."""
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             cursor = db.execute(
                 "UPDATE recipients SET unsubscribed_at = coalesce(unsubscribed_at, ?) "
                 "WHERE address = ?",
@@ -36,7 +42,7 @@ class RecipientTable(StoreBase):
             )
             return cursor.rowcount > 0
 
-    def recipients(self, *, include_unsubscribed: bool = False) -> list[Recipient]:
+    def all(self, *, include_unsubscribed: bool = False) -> list[Recipient]:
         query = "SELECT address, name, lang, list, unsubscribed_at FROM recipients"
         if not include_unsubscribed:
             query += " WHERE unsubscribed_at IS NULL"

@@ -6,14 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from ..types import FeedHealth, FeedSource, FeedState, UpdateStatus
-from ._base import StoreBase, iso, optional_time, parse_time
+from ._base import iso, optional_time, parse_time, transaction
 from ._connection import Database
 
 FAILED = ("failed", "gone")
 REACHED = ("ok", "not-modified")
 
 
-class SourceTable(StoreBase):
+class SourceTable:
+    """The feed list as stored: each feed's id, validators, claims and health; `store.sources`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def sync_sources(self, sources: Sequence[FeedSource]) -> None:
         """Make the stored sources follow the feed list.
 
@@ -21,7 +26,7 @@ class SourceTable(StoreBase):
         already collected is lost, and putting it back restores its history.
         """
         wanted = {source.url: (source.name, source.lang, source.user_agent) for source in sources}
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             # Only what changed is written: workers starting at once then
             # take no row locks on an unchanged list, and do not queue.
             stored = {
@@ -71,7 +76,7 @@ class SourceTable(StoreBase):
         once so split the feeds, each fetched by one; a run after them starts
         a new round and fetches them all again. Claims are taken one at a
         time, so two runs starting together agree on their round."""
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             db.serialise("claims")
             if round_ is None:
                 row = db.execute(
@@ -95,7 +100,7 @@ class SourceTable(StoreBase):
 
     def release_feed(self, url: str, worker: str) -> None:
         """Let go of a claimed feed (recording a fetch does so too)."""
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             db.execute(
                 "UPDATE sources SET claimed_until = NULL WHERE url = ? AND claimed_by = ?",
                 (url, worker),
@@ -141,7 +146,7 @@ class SourceTable(StoreBase):
         """
         etag, last_modified, content_hash = validators or (None, None, None)
         stamp = iso(now)
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             db.execute(
                 f"""
                 UPDATE sources SET
@@ -184,7 +189,7 @@ class SourceTable(StoreBase):
 
     def enable_source(self, url: str) -> bool:
         """Clear a feed's disabled mark (after a 410); False if it is not stored."""
-        with self.transaction() as db:
+        with transaction(self._db) as db:
             cursor = db.execute(
                 "UPDATE sources SET disabled_at = NULL, consecutive_failures = 0, "
                 "fetch_url = NULL, etag = NULL, last_modified = NULL, content_hash = NULL "
