@@ -20,11 +20,9 @@ What publishers and cron need from it:
 from __future__ import annotations
 
 import asyncio
-import os
 import ssl
-import threading
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -35,6 +33,7 @@ import httpx
 from .bodies import drain, read_capped, read_file
 from .errors import FeedError, FeedGone
 from .settings import FetchSettings
+from .trust import TrustedCAs, untrusted_certificate, where_cas_are
 from .types import FeedSource, FetchResult
 
 ACCEPT = (
@@ -83,13 +82,8 @@ class Fetcher:
         on the web, the CAs we trust start loading at once, in a thread."""
         self.settings = settings
         self._sleep = sleep
-        # Loading them takes 20 ms, nearly all in OpenSSL with the interpreter
-        # lock let go: begun before the run sets itself up, they are ready by
-        # the first download instead of holding it up.
-        self._loading_cas: _LoadingCAs | None = None
-        self._cas: ssl.SSLContext | None = None
-        if any(urlsplit(url).scheme.lower() in ("http", "https") for url in expecting):
-            self._loading_cas = _LoadingCAs()
+        web = any(urlsplit(url).scheme.lower() in ("http", "https") for url in expecting)
+        self._cas = TrustedCAs(ahead=web)
         # One client (one connection pool) per origin. httpcore scans every
         # connection in a pool, with a system call each, whenever a request
         # starts or ends: one shared pool holding the idle connections of
@@ -120,25 +114,17 @@ class Fetcher:
     async def __aexit__(self, *exc_info: object) -> None:
         for client in self._clients.values():
             await client.aclose()
-        if self._loading_cas is not None:
-            # Not left running past the fetcher: a run that fetched nothing
-            # (other runs held every feed) once ended with the thread still
-            # inside OpenSSL, and crashed as the interpreter finalized under it.
-            await self._loading_cas.finished()
+        await self._cas.finished()
 
     def _trusted_cas(self, url: str) -> ssl.SSLContext:
-        """The CAs we trust (certifi's, or those SSL_CERT_FILE or SSL_CERT_DIR
-        name): loading them takes 20 ms, so once a run, not once a host, and
-        not at all when every feed is a local file. `url` is the feed that
-        needs them: it fails, saying why, if they cannot be loaded."""
-        if self._cas is None:
-            try:
-                loading = self._loading_cas
-                self._cas = loading.result() if loading else httpx.create_ssl_context()
-            except OSError as exc:  # ssl.SSLError is one too
-                where = _where_cas_are()
-                raise FeedError(url, f"could not load the CAs to trust ({where}): {exc}") from exc
-        return self._cas
+        """The CAs we trust, loaded once a run, not once a host, and not at
+        all when every feed is a local file. `url` is the feed that needs
+        them: it fails, saying why, if they cannot be loaded."""
+        try:
+            return self._cas.context()
+        except OSError as exc:  # ssl.SSLError is one too
+            where = where_cas_are()
+            raise FeedError(url, f"could not load the CAs to trust ({where}): {exc}") from exc
 
     def _client(self, url: str) -> httpx.AsyncClient:
         parts = urlsplit(url)
@@ -252,7 +238,7 @@ class Fetcher:
             except httpx.TimeoutException as exc:
                 raise FeedError(request.url, f"timed out ({type(exc).__name__})") from exc
             except (httpx.TransportError, httpx.RemoteProtocolError) as exc:
-                if _untrusted_certificate(exc):
+                if untrusted_certificate(exc):
                     # Not a passing fault: trying again would only wait longer.
                     raise FeedError(
                         request.url, f"the server's certificate is not trusted: {exc}"
@@ -325,49 +311,6 @@ class _Slots:
     async def __aexit__(self, *exc_info: object) -> None:
         self._overall.release()
         self._host.release()
-
-
-class _LoadingCAs:
-    """The CAs we trust, loading in a thread of its own from when it is made."""
-
-    def __init__(self) -> None:
-        self._loaded: Future[ssl.SSLContext] = Future()
-        # Not a daemon: were its fetcher never used, the interpreter would
-        # still wait for it rather than end under it.
-        self._thread = threading.Thread(target=self._load, name="load-cas")
-        self._thread.start()
-
-    def _load(self) -> None:
-        try:
-            self._loaded.set_result(httpx.create_ssl_context())
-        except BaseException as exc:  # raised again where the CAs are asked for
-            self._loaded.set_exception(exc)
-
-    def result(self) -> ssl.SSLContext:
-        return self._loaded.result()
-
-    async def finished(self) -> None:
-        """Once the CAs are loaded (or failed to) and the thread has ended."""
-        await asyncio.wait([asyncio.wrap_future(self._loaded)])
-        self._thread.join()  # at once: its last step was to say it was done
-
-
-def _where_cas_are() -> str:
-    """Where httpx takes the CAs to trust from, as its `create_ssl_context` does."""
-    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
-        if os.environ.get(name):
-            return f"{name}={os.environ[name]}"
-    return "certifi's"
-
-
-def _untrusted_certificate(exc: BaseException) -> bool:
-    """Whether ssl's certificate check is behind an error httpx wrapped."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

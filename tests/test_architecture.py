@@ -25,8 +25,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "archive", "schedule", "delivery", "watch",
     ),
     "edges": (
-        "checks", "settings", "config", "bundled", "files", "bodies", "fetch", "store", "send",
-        "workers",
+        "checks", "settings", "config", "bundled", "files", "bodies", "trust", "fetch", "store",
+        "send", "workers",
     ),
     "services": (
         "context", "parsing", "grouping", "updates", "feedlist", "editions", "shelf",
