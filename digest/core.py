@@ -33,6 +33,7 @@ from .store import Store, open_store
 from .types import (
     AddedFeed,
     AddedItem,
+    AuditEntry,
     BuildResult,
     Edition,
     FeedHealth,
@@ -238,6 +239,12 @@ class Digest:
     def approval(self) -> FrozenEdition | None:
         return self.editions.approval()
 
+    def sent_editions(self) -> list[FrozenEdition]:
+        return self.editions.sent_editions()
+
+    def sent_edition(self, slug: str) -> FrozenEdition | None:
+        return self.editions.sent_edition(slug)
+
     def corrections(self) -> Iterator[dict[str, Any]]:
         return self.editions.corrections()
 
@@ -249,6 +256,9 @@ class Digest:
 
     def edit_text(self, field: str, value: str, lang: str = "") -> bool:
         return self.edits.edit_text(field, value, lang)
+
+    def audit_log(self, limit: int = 200) -> list[AuditEntry]:
+        return self.edits.audit_log(limit)
 
     # -- recipients and sending (recipient_list, outbox) ---------------------
 

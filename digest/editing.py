@@ -12,6 +12,7 @@ from .context import Context
 from .editions import Editions
 from .errors import DigestError
 from .select import excerpt
+from .types import AuditEntry
 
 
 class Edits:
@@ -98,3 +99,7 @@ class Edits:
         if changed:
             self.context.store.edits.withdraw_approval(self.context.now())
         return changed
+
+    def audit_log(self, limit: int = 200) -> list[AuditEntry]:
+        """The latest changes, newest first: when, what changed, and from what to what."""
+        return self.context.store.edits.audit_log(limit)

@@ -277,6 +277,17 @@ class Editions:
         slug = self.context.store.deliveries.approved_unsent()
         return self.context.store.deliveries.frozen(slug) if slug else None
 
+    def sent_editions(self) -> list[FrozenEdition]:
+        """The editions readers received, newest first, as frozen for sending."""
+        deliveries = self.context.store.deliveries
+        sent = (deliveries.frozen(slug) for slug in deliveries.sent_editions())
+        return [frozen for frozen in sent if frozen is not None]
+
+    def sent_edition(self, slug: str) -> FrozenEdition | None:
+        """One edition readers received, as frozen; None for any other slug."""
+        deliveries = self.context.store.deliveries
+        return deliveries.frozen(slug) if slug in deliveries.sent_editions() else None
+
     def corrections(self) -> Iterator[dict[str, Any]]:
         """Every item whose topic an editor set, labelled for an evaluation
         set: the classify input fields, the editor's primary topic and what

@@ -60,83 +60,108 @@ DARK_QUERY = "@media (prefers-color-scheme: dark)"
 
 def create_app(config: Config, settings: PreviewSettings) -> Starlette:
     """The preview app for `config`. Each request opens the store for itself."""
-    csrf = secrets.token_urlsafe(32)
-    pages = _environment()
+    pages = _Pages(config, settings)
+    app = Starlette(
+        routes=[
+            Route("/", pages.page),
+            Route("/email.html", pages.email_html),
+            Route("/email.txt", pages.email_text),
+            Route("/email-dark.html", pages.email_dark),
+            Route("/archive", pages.archive),
+            Route("/archive/{slug}/email.html", pages.archived_email),
+            Route("/items/{item_id:int}", pages.edit_item, methods=["POST"]),
+            Route("/texts", pages.edit_texts, methods=["POST"]),
+            Route("/add", pages.add_link, methods=["POST"]),
+            Route("/approve", pages.approve, methods=["POST"]),
+            Route("/unsubscribe", pages.unsubscribe, methods=["GET", "POST"]),
+            Route("/preview.css", lambda request: _static("preview.css", "text/css")),
+            Route("/preview.js", lambda request: _static("preview.js", "text/javascript")),
+            Route("/events", pages.events),
+        ],
+    )
+    app.add_middleware(Guard, settings=settings)
+    return app
+
+
+class _Pages:
+    """What each route of the preview answers: one façade call, then a page,
+    the email's bytes, or a redirect back to the page after a change."""
+
+    def __init__(self, config: Config, settings: PreviewSettings) -> None:
+        self.config = config
+        self.settings = settings
+        self.csrf = secrets.token_urlsafe(32)  # the forms' token, for this app's life
+        self.templates = _environment()
 
     @contextmanager
-    def digest() -> Iterator[Digest]:
-        current = load_config(config.path) if settings.watch else config
+    def digest(self) -> Iterator[Digest]:
+        """The façade for one request; with --watch, over the config as it is now."""
+        current = load_config(self.config.path) if self.settings.watch else self.config
         with open_digest(current) as opened:
             yield opened
 
-    def page(request: Request) -> Response:
+    def page(self, request: Request) -> Response:
         view = request.query_params.get("view", "desktop")
         view = view if view in VIEWS else "desktop"
-        with digest() as d:
+        with self.digest() as d:
             lang = _language(request, d)
             edition = d.plan()
             shown = d.in_language(edition, lang)
-            rendered = d.render(shown)
+            audit = d.audit_log(50)
             context = {
                 "edition": edition,
                 "words": shown.text,
-                "rendered": rendered,
+                "rendered": d.render(shown),
                 "lang": lang,
                 "languages": d.languages,
                 "view": view,
                 "width": VIEWS[view],
                 "topics": d.sections_taxonomy().topics,
-                "audit": (audit := d.store.edits.audit_log(50)),
+                "audit": audit,
                 "approval_event": next((e for e in audit if e.field == "approval"), None),
                 "approval": d.approval(),
                 "health": {f.source.url: f for f in d.feed_health()},
-                "csrf": csrf,
+                "csrf": self.csrf,
                 "message": request.query_params.get("message", ""),
-                "watch": settings.watch,
+                "watch": self.settings.watch,
             }
-        return _html(pages.get_template("preview.html").render(context))
+        return _html(self.templates.get_template("preview.html").render(context))
 
-    def rendered(request: Request) -> RenderedEdition:
+    def rendered(self, request: Request) -> RenderedEdition:
         """The next edition as the readers of the asked language get it."""
-        with digest() as d:
+        with self.digest() as d:
             return d.render(d.in_language(d.plan(), _language(request, d)))
 
-    def email_html(request: Request) -> Response:
-        html = rendered(request).html
+    def email_html(self, request: Request) -> Response:
+        html = self.rendered(request).html
         return Response(html, media_type="text/html; charset=utf-8", headers=email_headers())
 
-    def email_dark(request: Request) -> Response:
+    def email_dark(self, request: Request) -> Response:
         """The email as a client in dark mode shows it. Browsers do not pass a
         dark preference into a frame, so this copy applies the email's own
         dark-mode rules unconditionally; it is for looking, never sent."""
-        forced = rendered(request).html.replace(DARK_QUERY, "@media all")
+        forced = self.rendered(request).html.replace(DARK_QUERY, "@media all")
         return Response(forced, media_type="text/html; charset=utf-8", headers=email_headers())
 
-    def email_text(request: Request) -> Response:
-        return PlainTextResponse(rendered(request).text, headers=page_headers())
+    def email_text(self, request: Request) -> Response:
+        return PlainTextResponse(self.rendered(request).text, headers=page_headers())
 
-    def archive(request: Request) -> Response:
-        with digest() as d:
-            sent = [d.store.deliveries.frozen(slug) for slug in d.store.deliveries.sent_editions()]
-        context = {"editions": [f for f in sent if f is not None]}
-        return _html(pages.get_template("archive.html").render(context))
+    def archive(self, request: Request) -> Response:
+        with self.digest() as d:
+            context = {"editions": d.sent_editions()}
+        return _html(self.templates.get_template("archive.html").render(context))
 
-    def archived_email(request: Request) -> Response:
-        slug = request.path_params["slug"]
-        with digest() as d:
-            frozen = (
-                d.store.deliveries.frozen(slug)
-                if slug in d.store.deliveries.sent_editions()
-                else None
-            )
+    def archived_email(self, request: Request) -> Response:
+        with self.digest() as d:
+            frozen = d.sent_edition(request.path_params["slug"])
         if frozen is None:
             return PlainTextResponse("no such edition", status_code=404)
         return Response(
             frozen.rendered.html, media_type="text/html; charset=utf-8", headers=email_headers()
         )
 
-    async def edit_item(request: Request) -> Response:
-        form = await checked_form(request, settings, csrf)
+    async def edit_item(self, request: Request) -> Response:
+        form = await checked_form(request, self.settings, self.csrf)
         item_id = int(request.path_params["item_id"])
         action = str(form.get("action", ""))
 
@@ -158,11 +183,10 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
             else:
                 raise DigestError(f"unknown action {action!r}")
 
-        return _after(digest, apply)
+        return _after(self.digest, apply)
 
-    async def edit_texts(request: Request) -> Response:
-        form = await checked_form(request, settings, csrf)
-
+    async def edit_texts(self, request: Request) -> Response:
+        form = await checked_form(request, self.settings, self.csrf)
         lang = str(form.get("lang", ""))
 
         def apply(d: Digest) -> None:
@@ -170,66 +194,45 @@ def create_app(config: Config, settings: PreviewSettings) -> Starlette:
                 if field in form:
                     d.edit_text(field, str(form[field]), lang)
 
-        return _after(digest, apply, f"/?lang={quote(lang)}" if lang else "/")
+        return _after(self.digest, apply, f"/?lang={quote(lang)}" if lang else "/")
 
-    async def add_link(request: Request) -> Response:
-        form = await checked_form(request, settings, csrf)
-        return _after(digest, lambda d: d.add_link(str(form.get("url", ""))))
+    async def add_link(self, request: Request) -> Response:
+        form = await checked_form(request, self.settings, self.csrf)
+        return _after(self.digest, lambda d: d.add_link(str(form.get("url", ""))))
 
-    async def events(request: Request) -> Response:
+    async def approve(self, request: Request) -> Response:
+        await checked_form(request, self.settings, self.csrf)
+        return _after(self.digest, lambda d: d.approve())
+
+    async def events(self, request: Request) -> Response:
         """Server-sent events: "reload" whenever a watched file changes."""
-        if not settings.watch:
+        if not self.settings.watch:
             return PlainTextResponse("not watching (start with --watch)", status_code=404)
         return StreamingResponse(
-            _reloads(watched_paths(config)),
+            _reloads(watched_paths(self.config)),
             media_type="text/event-stream",
             headers=page_headers(),
         )
 
-    async def unsubscribe(request: Request) -> Response:
+    async def unsubscribe(self, request: Request) -> Response:
         """The link in a reader's List-Unsubscribe header. Mail providers POST
         here from their own servers (RFC 8058), so there is no Origin or CSRF
         to check: the signed token is the proof. A GET only shows a button,
         because link scanners follow GETs."""
         address = request.query_params.get("address", "")
         token = request.query_params.get("token", "")
-        with digest() as d:
+        with self.digest() as d:
             # A reader's page speaks their edition's language, from its catalogue.
             words = d.messages(address)
             if request.method == "GET":
                 context = {"address": address, "token": token, "_": words.gettext}
                 context["lang"] = words.lang
-                return _html(pages.get_template("unsubscribe.html").render(context))
+                return _html(self.templates.get_template("unsubscribe.html").render(context))
             done = d.unsubscribe_with_token(address, token)
         if not done:
             return PlainTextResponse(words.gettext("This unsubscribe link is not valid."), 400)
         message = words.gettext("%(address)s will receive no more editions.")
         return PlainTextResponse(message % {"address": address})
-
-    async def approve(request: Request) -> Response:
-        await checked_form(request, settings, csrf)
-        return _after(digest, lambda d: d.approve())
-
-    app = Starlette(
-        routes=[
-            Route("/", page),
-            Route("/email.html", email_html),
-            Route("/email.txt", email_text),
-            Route("/email-dark.html", email_dark),
-            Route("/archive", archive),
-            Route("/archive/{slug}/email.html", archived_email),
-            Route("/items/{item_id:int}", edit_item, methods=["POST"]),
-            Route("/texts", edit_texts, methods=["POST"]),
-            Route("/add", add_link, methods=["POST"]),
-            Route("/approve", approve, methods=["POST"]),
-            Route("/unsubscribe", unsubscribe, methods=["GET", "POST"]),
-            Route("/preview.css", lambda request: _static("preview.css", "text/css")),
-            Route("/preview.js", lambda request: _static("preview.js", "text/javascript")),
-            Route("/events", events),
-        ],
-    )
-    app.add_middleware(Guard, settings=settings)
-    return app
 
 
 def watched_paths(config: Config) -> list[Path]:

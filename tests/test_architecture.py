@@ -130,6 +130,19 @@ def test_cli_and_preview_reach_the_core_only_through_the_facade() -> None:
         assert not reached, f"{name} reaches {sorted(reached)} around the façade"
 
 
+def test_cli_and_preview_ask_the_facade_not_its_store() -> None:
+    """`digest.store.…` from the CLI or the preview would reach past the
+    façade into the edge it keeps: each question is a façade call."""
+    reaching = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for name in LAYERS["front"]
+        for path in module_files(name)
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "store"
+    ]
+    assert reaching == []
+
+
 def test_no_module_over_400_lines_and_no_class_over_300() -> None:
     for path in sorted(PACKAGE.rglob("*.py")):
         text = path.read_text("utf-8")
