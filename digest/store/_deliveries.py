@@ -118,6 +118,7 @@ class DeliveryTable:
             )
 
     def of(self, slug: str, statuses: Sequence[DeliveryStatus] = ()) -> list[Delivery]:
+        """The ledger's lines for edition `slug` by address; with `statuses`, only those."""
         query = (
             "SELECT address, status, attempts, reply, message_id, lang "
             "FROM deliveries WHERE slug = ?"
