@@ -215,7 +215,10 @@ def _summary_html(entry: Mapping[str, Any]) -> str:
     return ""
 
 
-def _datetime(parsed: time.struct_time | None) -> datetime | None:
+def _datetime(parsed: time.struct_time | datetime | None) -> datetime | None:
+    """An entry's date: feedparser's UTC fields, or the fast path's moment."""
+    if isinstance(parsed, datetime):
+        return parsed
     if not parsed:
         return None
     try:

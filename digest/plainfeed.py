@@ -6,7 +6,8 @@ feedparser stays the reference.
 Pure: bytes and the response headers in; out comes the feed as feedparser
 gives it (only the fields parse.py reads: the feed's title, link and
 language; each entry's title, link, id, summary, content, dates, author and
-language), or `Declined` with the reason. Whatever this reader would not
+language; the dates as moments in UTC, where feedparser gives their fields),
+or `Declined` with the reason. Whatever this reader would not
 read exactly as feedparser does is declined, before parsing (cheap checks on
 the bytes and headers) or while reading (an element it does not know, markup
 where text belongs, a date in another shape, fewer entries than the bytes

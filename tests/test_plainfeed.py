@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -128,7 +129,7 @@ def test_a_plain_feed_is_read() -> None:
     found = read_plain_feed(content, {})
     assert isinstance(found, PlainFeed)
     [entry] = found.entries
-    assert entry["published_parsed"] == (2026, 11, 24, 1, 30, 0)
+    assert entry["published_parsed"] == datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
     assert entry["summary"] == "<p>Texte</p>" and entry["id"] == "id-1"
     assert found.feed["language"] == "fr"
 
