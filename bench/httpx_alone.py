@@ -16,13 +16,19 @@ import sys
 sys.modules["httpx._main"] = None  # type: ignore[assignment]  # as digest.cli does
 
 import asyncio  # noqa: E402
+from collections.abc import Awaitable, Callable  # noqa: E402
 from urllib.parse import urlsplit  # noqa: E402
 
 import httpx  # noqa: E402
 
+# Told of each body once its request slot is free again: (its URL, the body).
+Take = Callable[[str, bytes], Awaitable[object]]
 
-async def fetch_all(urls: list[str], concurrency: int, per_host: int) -> int:
-    """Fetch every URL; the bytes brought in all."""
+
+async def fetch_all(
+    urls: list[str], concurrency: int, per_host: int, take: Take | None = None
+) -> int:
+    """Fetch every URL, handing each body to `take`; the bytes brought in all."""
     overall = asyncio.Semaphore(concurrency)
     hosts: dict[str, asyncio.Semaphore] = {}
     clients: dict[str, httpx.AsyncClient] = {}
@@ -38,7 +44,10 @@ async def fetch_all(urls: list[str], concurrency: int, per_host: int) -> int:
             )
         async with hosts[origin], overall:
             async with clients[origin].stream("GET", url) as response:
-                return len(await response.aread())
+                body = await response.aread()
+        if take is not None:
+            await take(url, body)
+        return len(body)
 
     try:
         return sum(await asyncio.gather(*(one(url) for url in urls)))

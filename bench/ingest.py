@@ -14,11 +14,16 @@ answering after 100 ms, and measures in one run:
 Two floors bound (b): the network's (100 ms × ⌈N / concurrency⌉), and the
 CPU our parse of every body needs, spread over the machine's cores; it is
 measured here too, in this process, so that (b) can be read against both.
-A third is measured, not worked out: httpx alone (bench/httpx_alone.py, a
-process of its own) fetching every feed within the same limits and dropping
-the bodies, best of three. What (b) takes beyond it is press-digest's own:
-its start, the database, parsing, storing and grouping; (e) tells the
-first two from the rest.
+Two more are measured, not worked out, each the best of three runs of a
+process of its own: httpx alone (bench/httpx_alone.py) fetching every feed
+within the same limits and dropping the bodies; and fetching, parsing and
+inserting alone (bench/pipeline_alone.py), where each body is also parsed by
+digest.parse and its items inserted into SQLite, and nothing else is done.
+What (b) takes beyond httpx alone is press-digest's own: its start, the
+database, parsing, storing and grouping; (e) tells the first two from the
+rest. The servers note when their first and last answers go out, so that
+what (b) takes beyond each of the two is split into its start, its
+downloads and its end.
 
 It prints wall times, (a)/(b), (b) against the larger floor, the CPU of the
 fresh update end to end (every process it starts, per feed), the 304s and
@@ -102,17 +107,36 @@ class Counts:
             self.first = self.last = 0.0
         return taken
 
-    def timeline(self, run: Run) -> str:
-        """When, after the update started, the first and the last answer
-        went out, and how long the update went on after the last."""
-        first, last = self.first - run.started, self.last - run.started
+    def timeline(self, started: float, seconds: float) -> Timeline:
+        """When, after a run that began at `started` (perf_counter) and took
+        `seconds`, the first and the last answer went out."""
+        return Timeline(self.first - started, self.last - started, seconds)
+
+
+class Timeline(NamedTuple):
+    """A run's three parts, read from the servers' side: until the first
+    answer (the start, and one latency), from the first answer to the last
+    (the downloads), and after the last (the end)."""
+
+    first: float
+    last: float
+    seconds: float
+
+    def __str__(self) -> str:
         return (
-            f"first answer at {first:.2f} s, last at {last:.2f} s; "
-            f"the update ended {run.seconds - last:.2f} s after it"
+            f"first answer at {self.first:.2f} s, last at {self.last:.2f} s; "
+            f"ended {self.seconds - self.last:.2f} s after it"
         )
 
+    def beyond(self, floor: Timeline) -> str:
+        """How much longer each part took than the same part of `floor`."""
+        start = self.first - floor.first
+        middle = (self.last - self.first) - (floor.last - floor.first)
+        end = (self.seconds - self.last) - (floor.seconds - floor.last)
+        return f"start {start:+.2f} s, downloads {middle:+.2f} s, end {end:+.2f} s"
 
-def serve(bodies: dict[str, bytes], counts: Counts) -> list[socketserver.BaseServer]:
+
+def serve(bodies: dict[str, bytes], counts: Counts) -> list[http.server.HTTPServer]:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         # As web servers do (nginx's tcp_nodelay): this handler writes the
@@ -154,7 +178,7 @@ def serve(bodies: dict[str, bytes], counts: Counts) -> list[socketserver.BaseSer
         daemon_threads = True
         request_queue_size = 512
 
-    servers = []
+    servers: list[http.server.HTTPServer] = []
     for host in HOSTS:
         server = Server((host, 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -276,18 +300,24 @@ def sequential_feedparser(urls: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def httpx_alone(folder: Path, urls: list[str], concurrency: int) -> float:
-    """The least wall time of three runs of bench/httpx_alone.py."""
+def quickest(
+    script: str, folder: Path, urls: list[str], concurrency: int, counts: Counts, *more: str
+) -> Timeline:
+    """The quickest of three runs of a bench script that fetches every URL
+    within the update's limits (httpx_alone.py, pipeline_alone.py); `more`
+    are its arguments after those limits."""
     listed = folder / "urls.txt"
     listed.write_text("\n".join(urls), "utf-8")
-    command = [sys.executable, str(ROOT / "bench" / "httpx_alone.py"), str(listed)]
-    command += [str(concurrency), str(per_host(concurrency))]
-    times = []
+    command = [sys.executable, str(ROOT / "bench" / script), str(listed)]
+    command += [str(concurrency), str(per_host(concurrency)), *more]
+    runs = []
     for _ in range(3):
+        counts.take()
         started = time.perf_counter()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - started)
-    return min(times)
+        runs.append(counts.timeline(started, time.perf_counter() - started))
+    counts.take()
+    return min(runs, key=lambda run: run.seconds)
 
 
 def parse_cpu(bodies: list[bytes], urls: list[str]) -> float:
@@ -361,17 +391,26 @@ def main() -> None:
             f"{cores} cores; network floor {floor:.2f} s"
         )
 
-        alone = httpx_alone(folder, urls, options.concurrency)
-        counts.take()
+        alone_run = quickest("httpx_alone.py", folder, urls, options.concurrency, counts)
+        alone = alone_run.seconds
         print(f"    httpx alone, every body fetched and dropped: {alone:.2f} s (best of 3)")
+        print(f"    {alone_run}")
+        pipeline = quickest(
+            "pipeline_alone.py", folder, urls, options.concurrency, counts, str(folder / "p.db")
+        )
+        print(
+            f"    fetching, parsing and inserting alone: {pipeline.seconds:.2f} s (best of 3), "
+            f"{pipeline.seconds - alone:.2f} s more than httpx alone"
+        )
         if sequential is not None:
             print(
-                f"    (a) / httpx alone = {sequential / alone:.1f}×; at 20×, (b) has "
+                f"    (a) / httpx alone = {sequential / alone:.1f}×; (a) / fetching, parsing "
+                f"and inserting alone = {sequential / pipeline.seconds:.1f}×; at 20×, (b) has "
                 f"{sequential / 20 - alone:.2f} s more than httpx alone for all the rest"
             )
 
         fresh = digest_update(config)
-        fresh_timeline = counts.timeline(fresh)
+        fresh_timeline = counts.timeline(fresh.started, fresh.seconds)
         fresh_counts = counts.take()
         larger_floor = max(floor, parsing / cores)
         print(
@@ -381,6 +420,10 @@ def main() -> None:
             f"{fresh.seconds - alone:.2f} s more than httpx alone"
         )
         print(f"    {fresh_timeline}")
+        print(f"    beyond httpx alone: {fresh_timeline.beyond(alone_run)}")
+        print(
+            f"    beyond fetching, parsing and inserting alone: {fresh_timeline.beyond(pipeline)}"
+        )
         total = fresh.cpu + fresh.workers_cpu
         print(
             f"    fresh cost end to end: {total:.2f} CPU-s ({fresh.cpu:.2f} the update, "
