@@ -14,11 +14,11 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from .errors import ConfigError
 from .text import normalise, stem
 from .tomlfile import load_toml
-from .types import Item
 
 SUMMARY_WORDS = 60  # a summary's words that count: its start says what happened
 KINDS = ("event", "role", "body", "place", "region", "thing", "subject")
@@ -64,8 +64,19 @@ class Concepts:
     phrase_starts: frozenset[str]  # first words of the phrases of several words
 
 
-def item_concepts(item: Item, concepts: Concepts) -> Counter[str]:
-    """The concepts a report names (each once), and the Latin-script names in it."""
+class Report(Protocol):
+    """What concepts are read from: an `Item`, or what story grouping keeps of one."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def summary(self) -> str: ...
+
+
+def item_concepts(item: Report, concepts: Concepts) -> Counter[str]:
+    """The concepts a report names (each once), and the Latin-script names in it:
+    in its title and the first SUMMARY_WORDS words of its summary."""
     summary = " ".join(item.summary.split()[:SUMMARY_WORDS])
     text = f"{item.title}. {summary}"
     found: set[str] = set()

@@ -10,7 +10,7 @@ import pytest
 
 from digest.bundled import bundled_concepts
 from digest.cluster import StoryBatch, cluster_items, decode_terms, similarity, term_counts
-from digest.concepts import item_concepts, parse_concepts
+from digest.concepts import SUMMARY_WORDS, item_concepts, parse_concepts
 from digest.errors import ConfigError
 from digest.types import Item, Story
 
@@ -206,6 +206,27 @@ def test_one_event_in_english_french_and_khmer_is_one_story() -> None:
     assert stories[0].lead == 21, "the report in the edition's language leads"
     # Without the lexicon, reports in different languages stay apart.
     assert cluster_items([LAND_ARREST_EN, LAND_ARREST_FR, LAND_ARREST_KM, *FILLER]) == ()
+
+
+def test_long_summaries_group_and_lead_as_whole_ones() -> None:
+    # A batch keeps only the start of a long summary (the words concepts are
+    # read from), and each summary's length: the stories must not change.
+    padding = " ".join(["Villagers\tgathered outside the court\nfor hours."] * 40)
+    english = replace(LAND_ARREST_EN, summary=f"{LAND_ARREST_EN.summary} {padding}")
+    french = replace(LAND_ARREST_FR, summary=f"{LAND_ARREST_FR.summary} {padding} {padding}")
+
+    def start(summary: str) -> str:
+        return " ".join(summary.split()[:SUMMARY_WORDS])
+
+    # The French summary is the fuller, the English one's start the longer.
+    assert len(french.summary) > len(english.summary) > 1500
+    assert len(start(english.summary)) > len(start(french.summary))
+    stories = cluster_items([english, french, *FILLER], concepts=CONCEPTS)
+    assert [set(story.members) for story in stories] == [{20, 21}]
+    assert stories[0].lead == 21, "the fullest summary leads, counted whole"
+    # Past the start nothing is read: places named there change nothing.
+    elsewhere = replace(english, summary=f"{english.summary} Siem Reap, Battambang, Kampot.")
+    assert cluster_items([elsewhere, french, *FILLER], concepts=CONCEPTS) == stories
 
 
 def test_the_same_kind_of_event_elsewhere_is_another_story() -> None:
