@@ -62,6 +62,11 @@ _ANCHORS = ("place:", "body:", "name:", "thing:")
 _NONE: Counter[str] = Counter()  # no concepts: shared, never changed
 
 
+# A summary's length past which only its first SUMMARY_WORDS words are kept
+# (cut, as most are shorter, only where that saves much).
+_LONG_SUMMARY = 1000
+
+
 class _Kept:
     """What a batch keeps of an item: what placing it and naming a story's
     lead read, and no more than the start of a long summary. A batch holds
@@ -85,11 +90,6 @@ class _Kept:
         if len(summary) > _LONG_SUMMARY:
             summary = " ".join(summary.split()[:SUMMARY_WORDS])
         self.summary = summary
-
-
-# A summary's length past which only its first SUMMARY_WORDS words are kept
-# (cut, as most are shorter, only where that saves much).
-_LONG_SUMMARY = 1000
 
 
 class _Report:

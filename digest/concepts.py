@@ -64,7 +64,7 @@ class Concepts:
     phrase_starts: frozenset[str]  # first words of the phrases of several words
 
 
-class Report(Protocol):
+class ReportText(Protocol):
     """What concepts are read from: an `Item`, or what story grouping keeps of one."""
 
     @property
@@ -74,7 +74,7 @@ class Report(Protocol):
     def summary(self) -> str: ...
 
 
-def item_concepts(item: Report, concepts: Concepts) -> Counter[str]:
+def item_concepts(item: ReportText, concepts: Concepts) -> Counter[str]:
     """The concepts a report names (each once), and the Latin-script names in it:
     in its title and the first SUMMARY_WORDS words of its summary."""
     summary = " ".join(item.summary.split()[:SUMMARY_WORDS])

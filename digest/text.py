@@ -51,12 +51,11 @@ _ENGLISH_WORDS = frozenset(
     "been his her their two three to as at from than this last any more says said".split()
 )
 
-# Each telling word of ASCII text, as the bytes `ascii_words` gives: +1 for
-# French, -1 for English. One lookup a word, where a count per language
+# Each telling word, +1 for French and -1 for English; for ASCII text, as the
+# bytes `ascii_words` gives. One lookup a word, where a count per language
 # read every word twice (the language check is a fifth of a feed's parse).
-_FRENCH_LEANING = {word.encode(): 1 for word in _FRENCH_WORDS} | {
-    word.encode(): -1 for word in _ENGLISH_WORDS
-}
+_LEANING = dict.fromkeys(_FRENCH_WORDS, 1) | dict.fromkeys(_ENGLISH_WORDS, -1)
+_LEANING_BYTES = {word.encode(): leaning for word, leaning in _LEANING.items()}
 # Every byte but an ASCII word character ([A-Za-z0-9_]) becomes a space.
 _ASCII_NON_WORD = bytes(
     code if chr(code).isascii() and (chr(code).isalnum() or code == ord("_")) else ord(" ")
@@ -85,12 +84,9 @@ def detect_language(text: str) -> str | None:
     if sample.isascii():
         # Lower case is enough: what normalise adds, splitting "l'" and "qu'"
         # from a word, leaves words counted in neither language.
-        words = ascii_words(sample.lower())
-        leaning = sum(map(_FRENCH_LEANING.get, words, repeat(0)))
+        leaning = sum(map(_LEANING_BYTES.get, ascii_words(sample.lower()), repeat(0)))
     else:
-        words = WORD.findall(normalise(sample))
-        french = sum(map(_FRENCH_WORDS.__contains__, words))
-        leaning = french - sum(map(_ENGLISH_WORDS.__contains__, words))
+        leaning = sum(map(_LEANING.get, WORD.findall(normalise(sample)), repeat(0)))
     if leaning == 0:
         return None
     return "fr" if leaning > 0 else "en"
