@@ -43,12 +43,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import ingest  # noqa: E402
 import psycopg  # noqa: E402
+from farm import Counts, feed_body, feed_url, serve, write_config  # noqa: E402
 
 from tests.postgres import Cluster, start_cluster  # noqa: E402
 
-ingest.ITEMS_PER_FEED = 10
+ITEMS_PER_FEED = 10
 WORKERS = (1, 2, 4)
 
 
@@ -158,14 +158,11 @@ def fresh_database(cluster: Cluster) -> str:
 
 def bench_update(farm: Farm, feeds: int) -> list[Run]:
     rng = random.Random(7)
-    bodies = {f"/feed/{n}.xml": ingest.feed_body(n, rng) for n in range(feeds)}
-    counts = ingest.Counts()
-    servers = ingest.serve(bodies, counts)
-    addresses = [f"http://{host}:{server.server_address[1]}" for host, server in zip(
-        ingest.HOSTS, servers, strict=True
-    )]  # fmt: skip
-    urls = [f"{addresses[n % len(addresses)]}/feed/{n}.xml" for n in range(feeds)]
-    config = ingest.write_config(farm.folder, urls, concurrency=100)
+    bodies = {f"/feed/{n}.xml": feed_body(n, rng, ITEMS_PER_FEED) for n in range(feeds)}
+    counts = Counts()
+    servers = serve(bodies, counts)
+    urls = [feed_url(servers, n) for n in range(feeds)]
+    config = write_config(farm.folder, urls, concurrency=100)
     results = []
     for workers in WORKERS:
         url = fresh_database(farm.cluster)
