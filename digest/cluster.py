@@ -41,7 +41,7 @@ from .concepts import (
     item_concepts,
 )
 from .text import normalise, stem
-from .types import Item, Story
+from .types import Item, Story, StoryItem
 
 THRESHOLD = 0.22
 # Reports are compared only with stories sharing one of their rare terms (in
@@ -62,34 +62,25 @@ _ANCHORS = ("place:", "body:", "name:", "thing:")
 _NONE: Counter[str] = Counter()  # no concepts: shared, never changed
 
 
-# A summary's length past which only its first SUMMARY_WORDS words are kept
-# (cut, as most are shorter, only where that saves much).
+# A summary's length past which a batch keeps only its first SUMMARY_WORDS
+# words, all that grouping reads of it (cut only where that saves much, as
+# most are shorter): an update with 100,000 items of the month peaked at 311
+# MB holding each item whole, 270 MB holding a `StoryItem` so cut.
 _LONG_SUMMARY = 1000
 
 
-class _Kept:
-    """What a batch keeps of an item: what placing it and naming a story's
-    lead read, and no more than the start of a long summary. A batch holds
-    the month's items: an update with 100,000 of them peaked at 311 MB
-    holding each item whole, 270 MB keeping this."""
-
-    __slots__ = (
-        "id", "date", "source_url", "lang", "editor_added", "summary_length", "title", "summary"
-    )  # fmt: skip
-
-    def __init__(self, item: Item) -> None:
-        self.id = item.id
-        self.date = item.date
-        self.source_url = sys.intern(item.source_url)  # one string for a feed's items
-        self.lang = item.lang
-        self.editor_added = item.editor_added
-        self.summary_length = len(item.summary)
-        self.title = item.title
-        # What concepts are read from (`item_concepts`): a long summary's start.
-        summary = item.summary
-        if len(summary) > _LONG_SUMMARY:
-            summary = " ".join(summary.split()[:SUMMARY_WORDS])
-        self.summary = summary
+def story_item(item: Item) -> StoryItem:
+    """An item as story grouping reads it (as the store gives it)."""
+    return StoryItem(
+        id=item.id,
+        source_url=item.source_url,
+        date=item.date,
+        lang=item.lang,
+        editor_added=item.editor_added,
+        summary_length=len(item.summary),
+        title=item.title,
+        summary=item.summary,
+    )
 
 
 class _Report:
@@ -101,7 +92,7 @@ class _Report:
 
     def __init__(
         self,
-        item: _Kept,
+        item: StoryItem,
         counts: Counter[str],
         named: Counter[str],
         rarity: tuple[_Rarity, _Rarity],
@@ -143,7 +134,7 @@ def cluster_items(
     batch = StoryBatch()
     known = known_terms or {}
     for item in items:
-        batch.add(item, known.get(item.id))
+        batch.add(story_item(item), known.get(item.id))
     return batch.stories(threshold=threshold, window=window, lang=lang, concepts=concepts)
 
 
@@ -159,15 +150,17 @@ class StoryBatch:
     stories are the same whatever the order."""
 
     def __init__(self) -> None:
-        self._reports: dict[int, tuple[_Kept, Counter[str]]] = {}
+        self._reports: dict[int, tuple[StoryItem, Counter[str]]] = {}
         self._frequency: Counter[str] = Counter()  # reports using each term
 
-    def add(self, item: Item, counts: Counter[str] | None = None) -> None:
+    def add(self, item: StoryItem, counts: Counter[str] | None = None) -> None:
         """Add an item, or replace the one of the same id; `counts` are its
         `term_counts` when already worked out."""
         counts = counts or term_counts(item.title, item.summary)
+        if len(item.summary) > _LONG_SUMMARY:
+            item = item._replace(summary=" ".join(item.summary.split()[:SUMMARY_WORDS]))
         self.discard(item.id)
-        self._reports[item.id] = (_Kept(item), counts)
+        self._reports[item.id] = (item, counts)
         self._frequency.update(counts.keys())
 
     def discard(self, item_id: int) -> None:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from .bundled import bundled_concepts
 from .cluster import StoryBatch, decode_terms
 from .context import Context
-from .types import FeedSource, Item, Story
+from .types import FeedSource, Story, StoryItem
 
 # Stories are looked for among items first seen or dated this recently.
 STORY_HORIZON = timedelta(days=30)
@@ -38,7 +38,7 @@ class Grouping:
         batch = gathered.batch(since) if gathered is not None else None
         if batch is None:
             batch = StoryBatch()
-            _add_stored(batch, self.context.store.items.items_with_terms(since=since))
+            _add_stored(batch, self.context.store.items.story_items(since=since))
         settings = self.context.config.digest
         stories = batch.stories(
             threshold=settings.story_similarity,
@@ -80,10 +80,10 @@ class Gathering:
             self._revision = store.revision()
             self._batch = StoryBatch()
             since = self.context.now() - STORY_HORIZON
-            _add_stored(self._batch, store.items.items_with_terms(since=since))
+            _add_stored(self._batch, store.items.story_items(since=since))
             bundled_concepts()  # read now (6 ms), not after the last feed, for `group`
         else:
-            _add_stored(self._batch, store.items.items_written(source, now))
+            _add_stored(self._batch, store.items.story_items_written(source, now))
 
     def batch(self, since: datetime) -> StoryBatch | None:
         """The gathered items dated at or after `since`; None when nothing
@@ -98,7 +98,7 @@ class Gathering:
         return self._batch if self._batch.ids == recent else None
 
 
-def _add_stored(batch: StoryBatch, stored: Iterable[tuple[Item, str | None]]) -> None:
+def _add_stored(batch: StoryBatch, stored: Iterable[tuple[StoryItem, str | None]]) -> None:
     """Items from the store, with the terms counted when they were stored:
     those stored without (added by hand, or before terms were kept) are
     counted when added."""

@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from digest.bundled import bundled_concepts
-from digest.cluster import StoryBatch, cluster_items, decode_terms, similarity, term_counts
+from digest.cluster import (
+    StoryBatch,
+    cluster_items,
+    decode_terms,
+    similarity,
+    story_item,
+    term_counts,
+)
 from digest.concepts import SUMMARY_WORDS, item_concepts, parse_concepts
 from digest.errors import ConfigError
 from digest.types import Item, Story
@@ -116,15 +123,16 @@ def test_a_batch_gathered_in_any_order_gives_the_stories_of_its_final_items() ->
         arriving = final[:]
         random.Random(seed).shuffle(arriving)
         first_version = replace(UNION_AGAIN, title="Casino union leader Sok Rathana jailed")
-        batch.add(first_version)
-        batch.add(replace(OTHER_ARREST, id=99))  # later older than the horizon
+        batch.add(story_item(first_version))
+        batch.add(story_item(replace(OTHER_ARREST, id=99)))  # later older than the horizon
         for item in arriving:
-            batch.add(item)
+            batch.add(story_item(item))
         batch.discard(99)
         assert batch.ids == {item.id for item in final}
         assert batch.stories(concepts=CONCEPTS) == expected, seed
     # Replaced by words of another event, a report leaves its story.
-    batch.add(replace(UNION_AGAIN, title="Rice exporters expect record shipments", summary=""))
+    reworded = replace(UNION_AGAIN, title="Rice exporters expect record shipments", summary="")
+    batch.add(story_item(reworded))
     assert not together(1, 2, batch.stories(concepts=CONCEPTS))
 
 
@@ -143,7 +151,7 @@ def test_the_samples_stories_are_grouped_across_languages(tmp_path) -> None:  # 
         config = digest.context.config
         items = {item.id: item for item in digest.store.items.all()}
         stories = digest.stories()
-        stored = digest.store.items.items_with_terms(since=datetime(2000, 1, 1, tzinfo=UTC))
+        stored = digest.store.items.story_items(since=datetime(2000, 1, 1, tzinfo=UTC))
         stored_terms = {item.id: terms for item, terms in stored}
     # Each report's terms were counted beside the parsing and kept with it.
     assert {item_id: decode_terms(text or "") for item_id, text in stored_terms.items()} == {

@@ -16,7 +16,7 @@ from digest.core import Digest, open_digest
 from digest.grouping import Gathering
 from digest.parsing import PROCESS_POOL_MIN_FEEDS
 from digest.store import open_store
-from digest.types import FeedSource, Item, ParsedItem, Story
+from digest.types import FeedSource, Item, ParsedItem, Story, StoryItem
 from digest.urls import canonical_url
 
 from .conftest import ROOT, FeedServer, Route, write_config
@@ -29,13 +29,13 @@ SAMPLES = sorted((ROOT / "feeds/sample").iterdir())
 def counting_reads(digest: Digest) -> list[datetime]:
     """Each time the month's items are read from the store, when from."""
     reads: list[datetime] = []
-    read = digest.store.items.items_with_terms
+    read = digest.store.items.story_items
 
-    def counted(*, since: datetime) -> Iterator[tuple[Item, str | None]]:
+    def counted(*, since: datetime) -> Iterator[tuple[StoryItem, str | None]]:
         reads.append(since)
         return read(since=since)
 
-    digest.store.items.items_with_terms = counted  # type: ignore[method-assign]
+    digest.store.items.story_items = counted  # type: ignore[method-assign]
     return reads
 
 

@@ -150,7 +150,7 @@ def test_story_terms_are_kept_with_an_item_and_follow_its_words(fresh_store: Sto
         )
 
     def stored_terms() -> dict[int, str | None]:
-        return {item.id: terms for item, terms in fresh_store.items.items_with_terms(since=since)}
+        return {item.id: terms for item, terms in fresh_store.items.story_items(since=since)}
 
     since = NOW - timedelta(days=1)
     store("Draft headline", "draft draft headlin headlin summary")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from ..types import FeedSource, Item, ParsedItem, Story
+from ..types import FeedSource, Item, ParsedItem, Story, StoryItem
 from ._base import iso, optional_time, parse_time, transaction
 from ._connection import Database
 from ._matching import Fields, KnownItems, distinct, feed_fields, parts
@@ -101,19 +103,22 @@ class ItemTable:
         bound = iso(since)
         return [_item(row) for row in self._db.execute(query, (bound, bound))]
 
-    def items_with_terms(self, *, since: datetime) -> Iterator[tuple[Item, str | None]]:
-        """Stored items dated or first seen at or after `since`, each with the
-        terms stored with it (None when it was stored without), as they are read."""
-        query = f"{_SELECT_ITEMS_AND_TERMS} WHERE {_RECENT}"
+    def story_items(self, *, since: datetime) -> Iterator[tuple[StoryItem, str | None]]:
+        """The items dated or first seen at or after `since`, as story grouping
+        reads them, each with the terms stored with it (None when it was stored
+        without), as they are read."""
+        query = f"{_SELECT_STORY_ITEMS} WHERE {_RECENT}"
         for row in self._db.execute(query, {"since": iso(since)}):
-            yield _item(row), _terms(row)
+            yield _story_item(row), _story_terms(row)
 
-    def items_written(self, source: FeedSource, now: datetime) -> list[tuple[Item, str | None]]:
+    def story_items_written(
+        self, source: FeedSource, now: datetime
+    ) -> list[tuple[StoryItem, str | None]]:
         """The items `upsert_items` stored or changed for `source` at `now`
-        (it stamps them with that time), each with its stored terms."""
-        query = f"{_SELECT_ITEMS_AND_TERMS} WHERE sources.url = ? AND items.updated_at = ?"
+        (it stamps them with that time), as `story_items` gives them."""
+        query = f"{_SELECT_STORY_ITEMS} WHERE sources.url = ? AND items.updated_at = ?"
         rows = self._db.execute(query, (source.url, iso(now)))
-        return [(_item(row), _terms(row)) for row in rows]
+        return [(_story_item(row), _story_terms(row)) for row in rows]
 
     def item_ids(self, *, since: datetime) -> set[int]:
         """The ids of the items dated or first seen at or after `since`."""
@@ -276,7 +281,10 @@ _ITEM_COLUMNS = """items.id, sources.url, coalesce(items.outlet, nullif(sources.
            editor_added, editor_topic, note"""
 _FROM_ITEMS = "FROM items JOIN sources ON sources.id = items.source_id"
 _SELECT_ITEMS = f"SELECT {_ITEM_COLUMNS} {_FROM_ITEMS}"
-_SELECT_ITEMS_AND_TERMS = f"SELECT {_ITEM_COLUMNS}, story_terms {_FROM_ITEMS}"
+# What story grouping reads (`StoryItem`), then the terms stored for it.
+_SELECT_STORY_ITEMS = f"""SELECT items.id, sources.url,
+    coalesce(items.published_at, items.first_seen_at), items.lang, items.editor_added,
+    length(items.summary), items.title, items.summary, items.story_terms {_FROM_ITEMS}"""
 # Dated, or first seen, at or after :since: news this store has just met is
 # recent to it, whatever date its feed gives it.
 _RECENT = "(coalesce(published_at, first_seen_at) >= :since OR first_seen_at >= :since)"
@@ -302,6 +310,26 @@ def _item(row: tuple[object, ...]) -> Item:
     )
 
 
-def _terms(row: tuple[object, ...]) -> str | None:
-    """The story terms `_SELECT_ITEMS_AND_TERMS` reads after an item's columns."""
-    return None if row[15] is None else str(row[15])
+def _story_item(row: tuple[object, ...]) -> StoryItem:
+    item_id, source_url, date, lang, editor_added, length, title, summary = row[:8]
+    fields = (
+        item_id,
+        sys.intern(cast(str, source_url)),  # one string for all of a feed's items
+        parse_time(cast(str, date)),
+        lang or None,
+        bool(editor_added),
+        length,
+        title,
+        summary,
+    )
+    # The columns come as the fields' types. A month of items is read at
+    # once, and a named tuple's own constructor is a Python function.
+    return _new_story_item(StoryItem, fields)
+
+
+_new_story_item = tuple.__new__
+
+
+def _story_terms(row: tuple[object, ...]) -> str | None:
+    """The story terms `_SELECT_STORY_ITEMS` reads after a story item's columns."""
+    return None if row[8] is None else str(row[8])

@@ -63,6 +63,7 @@ from .items import (
     ItemEdit,
     Mention,
     Story,
+    StoryItem,
     Watched,
     Watchlist,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "SendReport",
     "Sender",
     "Story",
+    "StoryItem",
     "Taxonomy",
     "Theme",
     "Topic",

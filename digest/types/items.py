@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Field = Literal["title", "summary"]
 
@@ -37,6 +37,22 @@ class Item:
     def date(self) -> datetime:
         """The date the edition shows and windows on: published, else first seen."""
         return self.published or self.first_seen
+
+
+class StoryItem(NamedTuple):
+    """An item as story grouping reads it: what placing it in a story and
+    choosing a story's lead need. The store reads a month of them at once
+    (75,000 in 0.36 CPU-s, where whole items took 0.62), and a batch holds
+    them until the month is grouped."""
+
+    id: int
+    source_url: str
+    date: datetime  # as `Item.date`
+    lang: str | None
+    editor_added: bool
+    summary_length: int
+    title: str
+    summary: str  # whole, or the start of a long one (as grouping keeps it)
 
 
 @dataclass(frozen=True)
